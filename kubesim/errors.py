@@ -26,6 +26,10 @@ class KubesimError(Exception):
         super().__init__(message)
         self.message = message
 
+    # simpy hands a failed event's exception to a waiting process as a *copy* made with
+    # ``type(exc)(*exc.args)``, so every subclass keeps its constructor arguments in
+    # ``args``.
+
     def __str__(self) -> str:
         return self.message
 
@@ -94,10 +98,18 @@ def go_value(value: Any) -> str:
 class StatusError(KubesimError):
     """An error the API server answered with (a ``metav1.Status``)."""
 
-    def __init__(self, message: str, *, code: int, reason: str):
+    def __init__(self, message: str, code: int = 500, reason: str = "InternalError",
+                 status_message: str = ""):
         super().__init__(message)
         self.code = code
         self.reason = reason
+        #: The server's own message (metav1.Status.message), without kubectl's prefix;
+        #: kubectl apply wraps it as 'error when creating "file.yaml": <status_message>'.
+        self.status_message = status_message or message
+        self.args = (message, code, reason, status_message)
+
+    def __reduce__(self):
+        return (type(self), self.args)
 
 
 class InvalidError(StatusError):
@@ -112,6 +124,7 @@ class InvalidError(StatusError):
         else:
             details = "\n" + "\n".join(f"* {e}" for e in self.errors)
         super().__init__(f'The {kind} "{name}" is invalid: {details}', code=422, reason="Invalid")
+        self.args = (kind, name, self.errors)
 
 
 class NotFoundError(StatusError):
@@ -120,7 +133,8 @@ class NotFoundError(StatusError):
     def __init__(self, resource: str, name: str, group: str = ""):
         qualified = f"{resource}.{group}" if group else resource
         super().__init__(f'Error from server (NotFound): {qualified} "{name}" not found',
-                         code=404, reason="NotFound")
+                         code=404, reason="NotFound", status_message=f'{qualified} "{name}" not found')
+        self.args = (resource, name, group)
 
 
 class AlreadyExistsError(StatusError):
@@ -129,7 +143,9 @@ class AlreadyExistsError(StatusError):
     def __init__(self, resource: str, name: str, group: str = ""):
         qualified = f"{resource}.{group}" if group else resource
         super().__init__(f'Error from server (AlreadyExists): {qualified} "{name}" already exists',
-                         code=409, reason="AlreadyExists")
+                         code=409, reason="AlreadyExists",
+                         status_message=f'{qualified} "{name}" already exists')
+        self.args = (resource, name, group)
 
 
 class ConflictError(StatusError):
@@ -137,24 +153,29 @@ class ConflictError(StatusError):
 
     def __init__(self, resource: str, name: str, group: str = ""):
         qualified = f"{resource}.{group}" if group else resource
-        super().__init__(
-            f'Error from server (Conflict): Operation cannot be fulfilled on {qualified} "{name}": '
-            "the object has been modified; please apply your changes to the latest version and try again",
-            code=409, reason="Conflict")
+        text = (f'Operation cannot be fulfilled on {qualified} "{name}": the object has been '
+                "modified; please apply your changes to the latest version and try again")
+        super().__init__(f"Error from server (Conflict): {text}", code=409, reason="Conflict",
+                         status_message=text)
+        self.args = (resource, name, group)
 
 
 class BadRequestError(StatusError):
     """400 BadRequest, e.g. strict decoding errors for unknown fields."""
 
     def __init__(self, message: str):
-        super().__init__(f"Error from server (BadRequest): {message}", code=400, reason="BadRequest")
+        super().__init__(f"Error from server (BadRequest): {message}", code=400, reason="BadRequest",
+                         status_message=message)
+        self.args = (message,)
 
 
 class ForbiddenError(StatusError):
     """403: ``Error from server (Forbidden): <message>``."""
 
     def __init__(self, message: str):
-        super().__init__(f"Error from server (Forbidden): {message}", code=403, reason="Forbidden")
+        super().__init__(f"Error from server (Forbidden): {message}", code=403, reason="Forbidden",
+                         status_message=message)
+        self.args = (message,)
 
 
 class UnauthorizedError(StatusError):
@@ -163,6 +184,7 @@ class UnauthorizedError(StatusError):
     def __init__(self):
         super().__init__("error: You must be logged in to the server (Unauthorized)",
                          code=401, reason="Unauthorized")
+        self.args = ()
 
 
 class ServerUnavailableError(StatusError):
@@ -170,3 +192,4 @@ class ServerUnavailableError(StatusError):
 
     def __init__(self, message: str, code: int = 0, reason: str = "ServiceUnavailable"):
         super().__init__(message, code=code, reason=reason)
+        self.args = (message, code, reason)

@@ -1,0 +1,330 @@
+"""``kubesim.Cluster``: build a cluster, apply manifests, run time, break things.
+
+    >>> import kubesim
+    >>> c = kubesim.Cluster(seed=0)
+    >>> c.apply(open("web-app.yaml").read())
+    ['deployment.apps/web-app created']
+    >>> c.run(30)
+    >>> print(c.kubectl("get pods -o wide"))
+
+Everything happens in simulated time (``c.now``, seconds).  ``apply`` and ``kubectl``
+act as a real client would: their requests cross the simulated network to an API
+server, so they take a few simulated milliseconds and appear in ``c.trace``.
+``get``/``list`` are an observer's view of what etcd stores right now, with no time
+passing and no trace.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Any, Iterable, Optional
+
+from .api import clock
+from .api.quantity import memory_bytes
+from .api.resources import RESOURCE_TYPES, ResourceType, for_kind, lookup
+from .apiserver import APIServer
+from .apiserver.registry import etcd_key, etcd_prefix
+from .client import APIClient
+from .component import Component, Sim
+from .controllers import ControllerManager
+from .errors import KubesimError, StatusError, UsageError
+from .etcd.server import EtcdServer
+from .kubelet import Kubelet
+from .scheduler import Scheduler
+from .trace import Trace
+
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+CONTROL_PLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
+ZONE_LABEL = "topology.kubernetes.io/zone"
+
+
+class KubectlClient(Component):
+    """The learner's kubectl: a client outside the cluster (one API identity per user)."""
+
+    plane = "client"
+
+    def __init__(self, sim, choose_server):
+        super().__init__(sim, "kubectl", "laptop")
+        self.choose_server = choose_server
+        self.clients: dict[tuple, APIClient] = {}
+        self.start()
+
+    def client(self, user: str, groups: tuple = ()) -> APIClient:
+        key = (user, tuple(groups))
+        if key not in self.clients:
+            self.clients[key] = APIClient(self, user, groups, self.choose_server)
+        return self.clients[key]
+
+    def on_message(self, src, msg) -> None:
+        for client in self.clients.values():
+            if client.handle(msg):
+                return
+
+
+class Cluster:
+    """A simulated Kubernetes cluster (see the module docstring)."""
+
+    def __init__(self, seed: int = 0, zones: int = 1, nodes_per_zone: int = 3,
+                 etcd_members: int = 1, apiservers: int = 1, node_cpu: int = 4,
+                 node_memory: str = "8Gi", node_pods: int = 110):
+        if zones < 1 or nodes_per_zone < 0 or etcd_members < 1 or apiservers < 1:
+            raise ValueError("zones, etcd_members and apiservers must be at least 1")
+        self.seed = seed
+        self.sim = Sim(seed, Trace())
+        self.env = self.sim.env
+        self.network = self.sim.network
+        self.zones = [f"zone-{chr(ord('a') + i)}" for i in range(zones)]
+        self.components: dict[str, Component] = {}
+        self.hosts: dict[str, list[str]] = {}       # host -> component names
+        self.host_zone: dict[str, str] = {}
+        self._lb_next = 0
+
+        cp_hosts = ["control-plane"] if apiservers == 1 else \
+            [f"control-plane-{i + 1}" for i in range(apiservers)]
+        workers = [(f"worker-{z * nodes_per_zone + i + 1}", self.zones[z])
+                   for z in range(zones) for i in range(nodes_per_zone)]
+        for i, host in enumerate(cp_hosts):
+            self._add_host(host, self.zones[i % zones])
+        self._add_host("laptop", "")
+
+        # etcd: stacked on the control-plane hosts, extra members on dedicated hosts.
+        self.etcd: list[EtcdServer] = []
+        for i in range(etcd_members):
+            host = cp_hosts[i] if i < len(cp_hosts) else f"etcd-host-{i + 1}"
+            if host not in self.host_zone:
+                self._add_host(host, self.zones[i % zones])
+            self.etcd.append(self._add(EtcdServer(self.sim, f"etcd-{i + 1}", host)))
+        self._bootstrap_etcd()
+
+        members = [m.name for m in self.etcd]
+        self.apiservers: list[APIServer] = []
+        for i, host in enumerate(cp_hosts):
+            self.apiservers.append(self._add(APIServer(self.sim, f"kube-apiserver-{i + 1}", host, members)))
+        self.controller_manager = self._add(ControllerManager(
+            self.sim, "kube-controller-manager", cp_hosts[0], self._choose_server))
+        self.scheduler = self._add(Scheduler(self.sim, "kube-scheduler", cp_hosts[0],
+                                             self._choose_server))
+        self.kubelets: dict[str, Kubelet] = {}
+        mem = memory_bytes(node_memory)
+        for index, (host, zone) in enumerate([(h, self.host_zone[h]) for h in cp_hosts] + workers):
+            if host not in self.host_zone:
+                self._add_host(host, zone)
+            control = host in cp_hosts
+            labels = {"kubernetes.io/arch": "amd64", "kubernetes.io/hostname": host,
+                      "kubernetes.io/os": "linux", ZONE_LABEL: zone,
+                      "topology.kubernetes.io/region": "region-1"}
+            if control:
+                labels["node-role.kubernetes.io/control-plane"] = ""
+            spec = {"cpu": node_cpu, "memory_bytes": mem, "pods": node_pods, "labels": labels,
+                    "taints": [dict(CONTROL_PLANE_TAINT)] if control else [],
+                    "pod_cidr": f"10.244.{index}.0/24",
+                    "ip": str(ipaddress.ip_address("192.168.0.10") + index)}
+            self.kubelets[host] = self._add(Kubelet(self.sim, f"kubelet-{host}", host,
+                                                    self._choose_server, spec))
+        self.kubectl_client = KubectlClient(self.sim, self._choose_server)
+        self.components["kubectl"] = self.kubectl_client
+        for comp in self.components.values():
+            if not comp.up:
+                comp.start()
+        self.trace.add(0.0, "fault", "cluster", "", "cluster started",
+                       nodes=list(self.kubelets), zones=self.zones)
+
+    # ================================================================== building
+    def _add_host(self, host: str, zone: str) -> None:
+        self.host_zone[host] = zone
+        self.hosts.setdefault(host, [])
+        self.network.add_host(host, zone)
+
+    def _add(self, comp: Component) -> Any:
+        self.components[comp.name] = comp
+        self.hosts.setdefault(comp.host, []).append(comp.name)
+        return comp
+
+    def _bootstrap_etcd(self) -> None:
+        """What kube-apiserver's bootstrap controller creates first: the system namespaces."""
+        rt = for_kind("Namespace")
+        for i, name in enumerate(SYSTEM_NAMESPACES):
+            obj = {"apiVersion": "v1", "kind": "Namespace",
+                   "metadata": {"name": name, "uid": f"00000000-0000-4000-8000-{i:012d}",
+                                "creationTimestamp": clock.timestamp(0),
+                                "labels": {"kubernetes.io/metadata.name": name}},
+                   "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
+            value = json.dumps(obj, sort_keys=True, separators=(",", ":"))
+            for member in self.etcd:
+                member.store.put(etcd_key(rt, None, name), value)
+
+    def _choose_server(self, client: str) -> Optional[str]:
+        """The load balancer in front of the API servers (health-checked, round-robin).
+
+        Control-plane components use the API server on their own host when it is up.
+        """
+        comp = self.components.get(client)
+        up = [a.name for a in self.apiservers if self.network.is_up(a.name)]
+        if not up:
+            return None
+        if comp is not None:
+            for a in self.apiservers:
+                if a.host == comp.host and a.name in up:
+                    return a.name
+        self._lb_next = (self._lb_next + 1) % len(up)
+        return up[self._lb_next]
+
+    # ================================================================== time
+    @property
+    def now(self) -> float:
+        """Simulated seconds since the cluster started."""
+        return self.env.now
+
+    @property
+    def trace(self) -> Trace:
+        return self.sim.trace
+
+    def trace_digest(self) -> str:
+        """A hash of the whole trace: equal seeds and actions give equal digests."""
+        return self.trace.digest()
+
+    def run(self, seconds: float) -> "Cluster":
+        """Advance simulated time by ``seconds``."""
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        self.env.run(until=self.env.now + seconds)
+        return self
+
+    def run_until(self, condition, timeout: float = 300.0, step: float = 0.5) -> bool:
+        """Run until ``condition(cluster)`` is true (checked every ``step`` s); False on timeout."""
+        deadline = self.env.now + timeout
+        while self.env.now < deadline:
+            if condition(self):
+                return True
+            self.run(min(step, deadline - self.env.now))
+        return bool(condition(self))
+
+    def call(self, event):
+        """Run the simulation until a client request finishes; return its value or raise."""
+        if not event.triggered or not event.processed:
+            try:
+                self.env.run(until=event)
+            except KubesimError:
+                raise
+        if not event.ok:
+            raise event.value
+        return event.value
+
+    def client(self, user: str = "admin", groups: Iterable[str] = ("system:masters",)) -> APIClient:
+        """An API client as ``user`` from the learner's laptop."""
+        return self.kubectl_client.client(user, tuple(groups))
+
+    # ================================================================== reading state
+    def _resource(self, kind: str) -> ResourceType:
+        rt = for_kind(kind) or lookup(kind)
+        if rt is None:
+            raise UsageError(f'error: the server doesn\'t have a resource type "{kind}"')
+        return rt
+
+    def _stored(self, rt: ResourceType, namespace: Optional[str] = None) -> list[dict]:
+        store = self.etcd_leader_store()
+        prefix = etcd_prefix(rt, namespace if rt.namespaced else None)
+        out = []
+        for kv in store.range(prefix):
+            obj = json.loads(kv.value)
+            obj["metadata"]["resourceVersion"] = str(kv.mod_revision)
+            out.append(obj)
+        return out
+
+    def etcd_leader_store(self):
+        """The MVCC store that holds the cluster's committed state."""
+        return self.etcd[0].store
+
+    def get(self, kind: str, name: str, namespace: Optional[str] = None) -> Optional[dict]:
+        """The stored object (a dict, as ``kubectl get -o yaml`` shows it) or None."""
+        rt = self._resource(kind)
+        if rt.namespaced:
+            namespace = namespace or "default"
+        for obj in self._stored(rt, namespace):
+            if obj["metadata"]["name"] == name:
+                return obj
+        return None
+
+    def list(self, kind: str, namespace: Optional[str] = None,
+             selector: Optional[str] = None) -> list[dict]:
+        """Stored objects of ``kind`` (all namespaces when ``namespace`` is None),
+        filtered by a label ``selector`` string such as ``"app=web"``."""
+        rt = self._resource(kind)
+        items = self._stored(rt, namespace)
+        if selector:
+            from .api.selectors import parse_selector
+            sel = parse_selector(selector)
+            items = [o for o in items if sel.matches(o["metadata"].get("labels") or {})]
+        return items
+
+    # ================================================================== acting
+    def apply(self, manifest, user: str = "admin", groups: Iterable[str] = ("system:masters",)) -> list[str]:
+        """``kubectl apply -f``: create or update every object; returns kubectl's lines.
+
+        Raises a :class:`~kubesim.errors.KubesimError` whose text is what kubectl prints
+        (lines for the objects applied before the failure included).
+        """
+        from .kubectl.apply import apply_documents
+        return apply_documents(self, manifest, user=user, groups=tuple(groups))
+
+    def kubectl(self, command: str, user: str = "admin", groups: Iterable[str] = ("system:masters",)) -> str:
+        """Run a kubectl command line; returns the text kubectl would print (errors too)."""
+        from .kubectl.commands import run_kubectl
+        return run_kubectl(self, command, user=user, groups=tuple(groups))
+
+    # ================================================================== faults
+    def _fault(self, summary: str, **ref) -> None:
+        self.trace.add(self.env.now, "fault", "cluster", ref.get("target", ""), summary, **ref)
+
+    def _names(self, name: str) -> list[str]:
+        if name in self.hosts:
+            return list(self.hosts[name])
+        if name in self.components:
+            return [name]
+        raise UsageError(f'error: no component or node named "{name}" '
+                         f'(try one of: {", ".join(sorted(self.components))})')
+
+    def crash(self, name: str) -> None:
+        """Crash a component (``kube-scheduler``, ``etcd-1`` …) or a whole node (``worker-2``)."""
+        comps = self._names(name)
+        self.network.crash(name)
+        for comp_name in comps:
+            comp = self.components[comp_name]
+            if comp.up:
+                comp.stop()
+        self._fault(f"crash {name}", target=name, components=comps)
+
+    def restart(self, name: str) -> None:
+        """Bring a crashed component or node back (components start from scratch)."""
+        comps = self._names(name)
+        self.network.restart(name)
+        for comp_name in comps:
+            if self.network.is_up(comp_name) and not self.components[comp_name].up:
+                self.components[comp_name].start()
+        self._fault(f"restart {name}", target=name, components=comps)
+
+    def partition(self, *groups: Iterable[str]) -> None:
+        """Split the network: names (nodes or components) in different groups cannot talk."""
+        groups = [[g] if isinstance(g, str) else list(g) for g in groups]
+        for group in groups:
+            for name in group:
+                self._names(name)
+        self.network.partition(groups)
+        self._fault("partition " + " | ".join(",".join(g) for g in groups), groups=groups)
+
+    def heal(self) -> None:
+        """Remove every partition."""
+        self.network.heal()
+        self._fault("heal")
+
+    def fail_zone(self, zone: str) -> None:
+        """Crash every node in ``zone`` (an availability-zone outage)."""
+        if zone not in self.zones:
+            raise UsageError(f'error: no zone "{zone}" (zones: {", ".join(self.zones)})')
+        for host, z in sorted(self.host_zone.items()):
+            if z == zone and host != "laptop":
+                self.crash(host)
+
+    def __repr__(self) -> str:
+        return (f"<kubesim.Cluster seed={self.seed} t={self.now:.3f}s nodes={len(self.kubelets)} "
+                f"apiservers={len(self.apiservers)} etcd={len(self.etcd)}>")

@@ -1,0 +1,92 @@
+"""What every simulated component shares: a name, a host, a network endpoint, processes.
+
+A component's work runs as simpy processes started by :meth:`Component.run`.  Crashing it
+interrupts them and drops its in-memory state; restarting calls :meth:`Component.start`
+again, exactly as a restarted process would start from scratch (re-listing from the API
+server, re-reading its persisted state).
+"""
+from __future__ import annotations
+
+import random
+from typing import Any, Generator
+
+import simpy
+
+from .network import Network
+from .rand import component_rng
+from .trace import Trace
+
+
+class Sim:
+    """The shared simulation context: clock, network, trace and seed."""
+
+    def __init__(self, seed: int = 0, trace: Trace | None = None):
+        self.seed = seed
+        self.env = simpy.Environment()
+        self.trace = trace if trace is not None else Trace()
+        self.network = Network(self.env, self.trace, component_rng(seed, "network"))
+
+    def rng(self, name: str) -> random.Random:
+        return component_rng(self.seed, name)
+
+    @property
+    def now(self) -> float:
+        return self.env.now
+
+
+class Component:
+    """Base class: subclasses implement :meth:`start` and :meth:`on_message`."""
+
+    #: Which plane the component belongs to ("control" or "data"), for figures.
+    plane = "control"
+
+    def __init__(self, sim: Sim, name: str, host: str):
+        self.sim = sim
+        self.env = sim.env
+        self.name = name
+        self.host = host
+        self.rng = sim.rng(name)
+        self.up = False
+        self._processes: list[simpy.Process] = []
+        sim.network.attach(name, host, self._receive)
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        """Begin running (called at boot and on every restart)."""
+        self.up = True
+
+    def stop(self) -> None:
+        """Stop every process of this component (a crash)."""
+        self.up = False
+        for proc in self._processes:
+            if proc.is_alive:
+                proc.interrupt("crash")
+        self._processes = []
+
+    def run(self, generator: Generator) -> simpy.Process:
+        """Start a process that dies quietly when the component crashes."""
+        proc = self.env.process(self._guard(generator))
+        self._processes.append(proc)
+        return proc
+
+    @staticmethod
+    def _guard(generator: Generator):
+        try:
+            yield from generator
+        except simpy.Interrupt:
+            return
+
+    # ------------------------------------------------------------------ messages
+    def send(self, dst: str, message: Any, summary: str, **ref: Any) -> None:
+        self.sim.network.send(self.name, dst, message, summary, **ref)
+
+    def _receive(self, src: str, message: Any) -> None:
+        if self.up:
+            self.on_message(src, message)
+
+    def on_message(self, src: str, message: Any) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def record(self, summary: str, target: str = "", kind: str = "component", **ref: Any) -> None:
+        """Add a ``component`` record to the trace."""
+        self.sim.trace.add(self.env.now, kind, self.name, target, summary, **ref)
