@@ -274,7 +274,8 @@ class Cluster:
 
     # ================================================================== faults
     def _fault(self, summary: str, **ref) -> None:
-        self.trace.add(self.env.now, "fault", "cluster", ref.get("target", ""), summary, **ref)
+        target = ref.pop("target", "")
+        self.trace.add(self.env.now, "fault", "cluster", target, summary, **ref)
 
     def _names(self, name: str) -> list[str]:
         if name in self.hosts:

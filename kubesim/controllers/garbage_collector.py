@@ -21,6 +21,8 @@ class GarbageCollector(Controller):
 
     def __init__(self, manager):
         super().__init__(manager)
+        self.by_uid: dict[str, tuple[str, dict]] = {}            # uid -> (resource, object)
+        self.dependents: dict[str, dict[str, tuple[str, dict]]] = {}  # owner uid -> {key: dep}
         for resource in TRACKED:
             self.informer(resource).add_handlers(
                 on_add=lambda o, r=resource: self._changed(r, o),
@@ -28,17 +30,29 @@ class GarbageCollector(Controller):
                 on_delete=lambda o, r=resource: self._deleted(r, o))
 
     def _uids(self) -> dict[str, tuple[str, dict]]:
-        out = {}
-        for resource in TRACKED:
-            for obj in self.informer(resource).list():
-                out[obj["metadata"]["uid"]] = (resource, obj)
-        return out
+        return self.by_uid
+
+    def _track(self, resource: str, obj: dict, remove: bool = False) -> None:
+        """Index objects by uid, and dependents by owner uid (the GC's dependency graph)."""
+        meta = obj["metadata"]
+        key = self._key(resource, obj)
+        if remove:
+            self.by_uid.pop(meta["uid"], None)
+        else:
+            self.by_uid[meta["uid"]] = (resource, obj)
+        for ref in meta.get("ownerReferences") or []:
+            bucket = self.dependents.setdefault(ref["uid"], {})
+            if remove:
+                bucket.pop(key, None)
+            else:
+                bucket[key] = (resource, obj)
 
     def _key(self, resource: str, obj: dict) -> str:
         meta = obj["metadata"]
         return f"{resource}|{meta.get('namespace', '')}|{meta['name']}"
 
     def _changed(self, resource: str, obj: dict) -> None:
+        self._track(resource, obj)
         meta = obj["metadata"]
         if meta.get("ownerReferences"):
             self.queue.add(self._key(resource, obj))
@@ -47,11 +61,10 @@ class GarbageCollector(Controller):
             self.queue.add(self._key(resource, obj))
 
     def _deleted(self, resource: str, obj: dict) -> None:
+        self._track(resource, obj, remove=True)
         uid = obj["metadata"]["uid"]
-        for dep_resource in TRACKED:
-            for dep in self.informer(dep_resource).list():
-                if any(ref.get("uid") == uid for ref in dep["metadata"].get("ownerReferences") or []):
-                    self.queue.add(self._key(dep_resource, dep))
+        for dep_resource, dep in list(self.dependents.get(uid, {}).values()):
+            self.queue.add(self._key(dep_resource, dep))
         # A foreground-deleting owner may be waiting for this dependent.
         for ref in obj["metadata"].get("ownerReferences") or []:
             owner = self._uids().get(ref.get("uid"))
@@ -89,8 +102,7 @@ class GarbageCollector(Controller):
                 raise
 
     def _dependents(self, uid: str) -> list[tuple[str, dict]]:
-        return [(r, o) for r in TRACKED for o in self.informer(r).list()
-                if any(ref.get("uid") == uid for ref in o["metadata"].get("ownerReferences") or [])]
+        return [self.dependents[uid][k] for k in sorted(self.dependents.get(uid, {}))]
 
     def _foreground(self, resource: str, owner: dict):
         deps = self._dependents(owner["metadata"]["uid"])

@@ -45,7 +45,7 @@ class NodeLifecycleController(Controller):
     def __init__(self, manager):
         super().__init__(manager)
         self.scheduled_evictions: dict[str, float] = {}
-        self.informer("nodes")
+        self.informer("nodes").add_handlers(on_update=self._node_updated)
         self.informer("leases")
         self.informer("pods").add_handlers(on_add=self._pod_changed,
                                            on_update=lambda o, n: self._pod_changed(n))
@@ -53,6 +53,10 @@ class NodeLifecycleController(Controller):
     def start(self) -> None:
         super().start()
         self.manager.run(self._monitor())
+
+    def _node_updated(self, old: dict, new: dict) -> None:
+        if old["spec"].get("taints") != new["spec"].get("taints"):
+            self.queue.add(f"evict|{new['metadata']['name']}")
 
     def _pod_changed(self, pod: dict) -> None:
         node = pod["spec"].get("nodeName")

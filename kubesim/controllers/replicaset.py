@@ -50,6 +50,8 @@ class ReplicaSetController(Controller):
     def __init__(self, manager):
         super().__init__(manager)
         self.expectations: dict[str, dict] = {}
+        self.pods_by_owner: dict[str, dict[str, dict]] = {}   # owner uid -> {pod key: pod}
+        self._flags_cache: dict[tuple, tuple] = {}
         rs = self.informer("replicasets")
         rs.add_handlers(on_add=self.enqueue, on_update=lambda old, new: self.enqueue(new),
                         on_delete=self.enqueue)
@@ -64,13 +66,27 @@ class ReplicaSetController(Controller):
             return f"{pod['metadata']['namespace']}/{ref['name']}"
         return None
 
+    def _index(self, pod: dict, remove: bool = False) -> None:
+        """Keep Pods indexed by their controller's uid (a client-go Indexer)."""
+        ref = controller_ref(pod)
+        if not ref:
+            return
+        bucket = self.pods_by_owner.setdefault(ref["uid"], {})
+        pod_key = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+        if remove:
+            bucket.pop(pod_key, None)
+        else:
+            bucket[pod_key] = pod
+
     def _pod_added(self, pod: dict) -> None:
+        self._index(pod)
         key = self._owner_key(pod)
         if key:
             self._observe(key, "add")
             self.queue.add(key)
 
     def _pod_updated(self, old: dict, new: dict) -> None:
+        self._index(new)
         key = self._owner_key(new)
         if key:
             if new["metadata"].get("deletionTimestamp") and not old["metadata"].get("deletionTimestamp"):
@@ -78,6 +94,7 @@ class ReplicaSetController(Controller):
             self.queue.add(key)
 
     def _pod_deleted(self, pod: dict) -> None:
+        self._index(pod, remove=True)
         key = self._owner_key(pod)
         if key:
             if not pod["metadata"].get("deletionTimestamp"):
@@ -104,9 +121,8 @@ class ReplicaSetController(Controller):
             self.expectations.pop(key, None)
             return
         uid = rs["metadata"]["uid"]
-        pods = [p for p in self.informer("pods").list()
-                if p["metadata"].get("namespace") == rs["metadata"]["namespace"]
-                and (controller_ref(p) or {}).get("uid") == uid and is_pod_active(p)]
+        owned = self.pods_by_owner.get(uid, {})
+        pods = [owned[k] for k in sorted(owned) if is_pod_active(owned[k])]
         if self._satisfied(key) and not rs["metadata"].get("deletionTimestamp"):
             yield from self._manage(key, rs, pods)
         yield from self._update_status(rs, pods)
@@ -173,16 +189,30 @@ class ReplicaSetController(Controller):
                                  "controller": True, "blockOwnerDeletion": True}]},
                 "spec": template["spec"]}
 
+    def _pod_flags(self, pod: dict, labels: dict, min_ready: int) -> tuple:
+        """(fully labeled, ready, available) for one Pod, cached per object version."""
+        meta = pod["metadata"]
+        key = (meta["uid"], meta.get("resourceVersion"), min_ready)
+        flags = self._flags_cache.get(key)
+        if flags is None or min_ready:
+            pod_labels = meta.get("labels") or {}
+            flags = (all(pod_labels.get(k) == v for k, v in labels.items()),
+                     is_pod_ready(pod), is_pod_available(pod, min_ready, self.env.now))
+            if len(self._flags_cache) > 100_000:
+                self._flags_cache.clear()
+            self._flags_cache[key] = flags
+        return flags
+
     def _update_status(self, rs: dict, pods: list):
         min_ready = rs["spec"].get("minReadySeconds", 0)
         labels = (rs["spec"]["template"].get("metadata") or {}).get("labels", {})
         status = dict(rs.get("status") or {})
+        flags = [self._pod_flags(p, labels, min_ready) for p in pods]
         new = {
             "replicas": len(pods),
-            "fullyLabeledReplicas": sum(1 for p in pods if all(
-                (p["metadata"].get("labels") or {}).get(k) == v for k, v in labels.items())),
-            "readyReplicas": sum(1 for p in pods if is_pod_ready(p)),
-            "availableReplicas": sum(1 for p in pods if is_pod_available(p, min_ready, self.env.now)),
+            "fullyLabeledReplicas": sum(f[0] for f in flags),
+            "readyReplicas": sum(f[1] for f in flags),
+            "availableReplicas": sum(f[2] for f in flags),
             "observedGeneration": rs["metadata"].get("generation", 1),
         }
         # Kubernetes omits zero counts (omitempty) except replicas.
