@@ -18,7 +18,7 @@ HAS_STATUS = {"Pod", "Node", "Namespace", "Service", "Deployment", "ReplicaSet",
               "ResourceQuota"}
 
 #: Kinds whose metadata.generation tracks spec changes.
-HAS_GENERATION = {"Deployment", "ReplicaSet", "Pod", "NetworkPolicy", "Service", "Namespace"}
+HAS_GENERATION = {"Deployment", "ReplicaSet", "NetworkPolicy", "PriorityClass"}
 
 
 def etcd_prefix(rt: ResourceType, namespace: str | None = None) -> str:
@@ -41,7 +41,11 @@ def prepare_for_create(rt: ResourceType, obj: dict) -> None:
     if rt.kind in HAS_STATUS and rt.kind not in ("Namespace",):
         # Pods and Nodes start with the status the client sent only for nodes (kubelet
         # registers with status); everything else starts empty.
-        if rt.kind != "Node":
+        if rt.kind == "Pod":
+            # pkg/registry/core/pod/strategy.go PrepareForCreate
+            from ..api.objects import qos_class
+            obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj)}
+        elif rt.kind != "Node":
             obj["status"] = {}
     if rt.kind in HAS_GENERATION:
         obj["metadata"]["generation"] = 1

@@ -76,11 +76,13 @@ def three_way_merge(live: Any, last: Any, new: Any, field: str = "") -> Any:
 
 def _load(manifest) -> tuple[list, Optional[KubesimError]]:
     """All readable documents, and the error that stopped reading (if any)."""
+    docs: list = []
     try:
-        return manifests.load(manifest), None
+        for doc in manifests.iter_load(manifest):
+            docs.append(doc)
     except ParseError as err:
-        partial = getattr(err, "documents", None) or []
-        return partial, err
+        return docs, err
+    return docs, None
 
 
 def apply_documents(cluster, manifest, *, user: str = "admin", groups: tuple = (),

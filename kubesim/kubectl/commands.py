@@ -92,9 +92,9 @@ def run_kubectl(cluster, command: str, *, user: str = "admin", groups: tuple = (
         if handler is None:
             raise UsageError(f'error: unknown command "{verb}" for "kubectl"\n\n'
                              "Did you mean this?\n\t" + _closest(verb))
-        return handler(Ctx(cluster, user, groups, args), rest)
+        return handler(Ctx(cluster, user, groups, args), rest).rstrip("\n")
     except KubesimError as err:
-        return str(err)
+        return str(err).rstrip("\n")
 
 
 def _closest(verb: str) -> str:
@@ -237,7 +237,10 @@ def cmd_describe(ctx: Ctx, words: list) -> str:
 
 def _describe_one(ctx: Ctx, rt: ResourceType, obj: dict) -> str:
     meta = obj["metadata"]
-    fs = f"involvedObject.name={meta['name']},involvedObject.uid={meta.get('uid', '')}"
+    # kubelet names a Node in its events by name (its "uid" is the node name).
+    fs = f"involvedObject.name={meta['name']},involvedObject.kind={rt.kind}"
+    if rt.kind != "Node":
+        fs += f",involvedObject.uid={meta.get('uid', '')}"
     events_ns = meta.get("namespace") or "default"
     events = ctx.call(ctx.client.list("events", namespace=None if not rt.namespaced else events_ns,
                                       field_selector=fs))["items"]
@@ -245,6 +248,11 @@ def _describe_one(ctx: Ctx, rt: ResourceType, obj: dict) -> str:
     if rt.kind == "Node":
         related["pods"] = ctx.call(ctx.client.list(
             "pods", field_selector=f"spec.nodeName={meta['name']}"))["items"]
+        try:
+            related["lease"] = ctx.call(ctx.client.get("leases", meta["name"],
+                                                       namespace="kube-node-lease"))
+        except StatusError:
+            pass
     elif rt.kind == "Deployment":
         related["replicasets"] = ctx.call(ctx.client.list(
             "replicasets", namespace=meta["namespace"]))["items"]
@@ -378,7 +386,8 @@ def cmd_api_resources(ctx: Ctx, words: list) -> str:
     for rt in sorted(RESOURCE_TYPES, key=lambda r: (r.group != "", r.plural)):
         rows.append((rt.plural, ",".join(rt.short_names), rt.api_version,
                      "true" if rt.namespaced else "false", rt.kind))
-    return printers.format_rows(rows)
+    from .formats import tabwrite_get
+    return tabwrite_get("".join("\t".join(r) + "\n" for r in rows)).rstrip("\n")
 
 
 COMMANDS = {"get": cmd_get, "describe": cmd_describe, "apply": cmd_apply, "create": cmd_create,

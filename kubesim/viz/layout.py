@@ -1,0 +1,153 @@
+"""A fixed, hand-made layout of the component graph (the same picture in every lesson).
+
+::
+
+                          laptop: kubectl
+          ┌──────────── Control plane (the brain) ─────────────┐
+          │ kube-controller-manager   kube-apiserver    etcd    │
+          │ kube-scheduler                                      │
+          └─────────────────────────────────────────────────────┘
+          ┌──────────── Data plane (worker nodes) ──────────────┐
+          │ zone-a  [control-plane] [worker-1] [worker-2] …     │   one box per node:
+          │ zone-b  [worker-4] …                                │   kubelet over containerd
+          └─────────────────────────────────────────────────────┘
+
+Coordinates are plain numbers (one unit is roughly one node box); nothing here is random,
+so the same cluster always gives the same picture.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .tracedata import Topology, host_key, natural_key, role
+
+NODE_W, NODE_H, NODE_GAP = 1.7, 1.5, 0.3
+ZONE_ROW = NODE_H + 0.4
+LEFT = 1.0                 # room for the zone labels
+CP_HEIGHT = 3.0
+
+
+@dataclass
+class Box:
+    """A labelled rectangle drawn behind the markers (a region, a node or the laptop)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    label: str
+    kind: str              # "control", "data", "client", "node" or "zone"
+    host: str = ""
+
+
+@dataclass
+class Layout:
+    """Marker positions (component name -> (x, y)) and the boxes around them."""
+
+    pos: dict = field(default_factory=dict)
+    boxes: list = field(default_factory=list)
+    width: float = 0.0
+    height: float = 0.0
+
+
+def runtime_name(host: str) -> str:
+    """The container runtime of a node, drawn inside kubelet's box (``containerd-worker-1``)."""
+    return f"containerd-{host}"
+
+
+def zones_of(topo: Topology) -> dict[str, list[str]]:
+    """Data-plane hosts grouped by zone (zones sorted, hosts in natural order)."""
+    zones: dict[str, list[str]] = {}
+    for host in topo.hosts("data"):
+        zones.setdefault(topo.zone_of(host), []).append(host)
+    return dict(sorted(zones.items()))
+
+
+def layout(topo: Topology) -> Layout:
+    """Place every component of ``topo`` (plus one container runtime per node)."""
+    zones = zones_of(topo)
+    widest = max([len(hosts) for hosts in zones.values()] + [1])
+    width = max(8.0, LEFT + widest * (NODE_W + NODE_GAP) + 0.2)
+    out = Layout(width=width)
+    data_top = len(zones) * ZONE_ROW + 0.3
+    _place_data_plane(out, topo, zones, data_top)
+    cp_bottom = data_top + 0.9
+    _place_control_plane(out, topo, cp_bottom)
+    _place_clients(out, topo, cp_bottom + CP_HEIGHT)
+    out.height = cp_bottom + CP_HEIGHT + 1.4
+    return out
+
+
+def _place_data_plane(out: Layout, topo: Topology, zones: dict, top: float) -> None:
+    out.boxes.append(Box(0, 0, out.width, top + 0.5, "Data plane (worker nodes)", "data"))
+    for row, (zone, hosts) in enumerate(zones.items()):
+        y1 = top - row * ZONE_ROW
+        out.boxes.append(Box(0.1, y1 - NODE_H, LEFT - 0.1, y1, zone or "nodes", "zone"))
+        for i, host in enumerate(hosts):
+            x0 = LEFT + i * (NODE_W + NODE_GAP)
+            out.boxes.append(Box(x0, y1 - NODE_H, x0 + NODE_W, y1, host, "node", host))
+            _place_node(out, topo, host, x0 + NODE_W / 2, y1)
+
+
+def _place_node(out: Layout, topo: Topology, host: str, cx: float, top: float) -> None:
+    """kubelet near the top of the node box, containerd near the bottom, others between."""
+    others = []
+    for name in topo.on_host(host):
+        if topo.places[name].plane != "data":
+            continue
+        if role(name) == "kubelet":
+            out.pos[name] = (cx, top - 0.5)
+        else:
+            others.append(name)
+    out.pos[runtime_name(host)] = (cx, top - NODE_H + 0.35)
+    for i, name in enumerate(others):
+        out.pos[name] = (cx + 0.55, top - 0.5 - 0.35 * (i + 1))
+
+
+def _place_control_plane(out: Layout, topo: Topology, bottom: float) -> None:
+    w, top = out.width, bottom + CP_HEIGHT
+    out.boxes.append(Box(0, bottom, w, top, "Control plane (the brain)", "control"))
+    names = sorted((n for n, p in topo.places.items() if p.plane == "control"), key=natural_key)
+    by_role: dict[str, list[str]] = {}
+    for name in names:
+        by_role.setdefault(role(name), []).append(name)
+    api_y = top - 1.0
+    _row(out, by_role.pop("kube-apiserver", []), w / 2, api_y, 1.6)
+    _ring(out, by_role.pop("etcd", []), w - 1.3, bottom + 1.4)
+    out.pos.update({n: (1.7, api_y) for n in by_role.pop("kube-controller-manager", [])})
+    out.pos.update({n: (1.7, bottom + 0.7) for n in by_role.pop("kube-scheduler", [])})
+    extras = [n for group in by_role.values() for n in group]
+    _row(out, extras, w / 2, bottom + 0.7, 1.8)
+
+
+def _place_clients(out: Layout, topo: Topology, cp_top: float) -> None:
+    clients = sorted((n for n, p in topo.places.items() if p.plane not in ("control", "data")),
+                     key=natural_key)
+    if not clients:
+        return
+    y = cp_top + 0.75
+    half = 0.9 * len(clients) + 0.3
+    out.boxes.append(Box(out.width / 2 - half, y - 0.4, out.width / 2 + half, y + 0.45,
+                         "laptop", "client"))
+    _row(out, clients, out.width / 2, y, 1.8)
+
+
+def _row(out: Layout, names: list[str], cx: float, y: float, step: float) -> None:
+    for i, name in enumerate(names):
+        out.pos[name] = (cx + (i - (len(names) - 1) / 2) * step, y)
+
+
+def _ring(out: Layout, names: list[str], cx: float, cy: float, radius: float = 0.75) -> None:
+    """etcd members on a small circle (a triangle for three members), one alone in the middle."""
+    if len(names) == 1:
+        out.pos[names[0]] = (cx, cy)
+        return
+    for i, name in enumerate(names):
+        angle = math.pi / 2 + 2 * math.pi * i / len(names)
+        out.pos[name] = (round(cx + radius * math.cos(angle), 6),
+                         round(cy + 0.8 * radius * math.sin(angle), 6))
+
+
+def sorted_hosts(hosts) -> list[str]:
+    return sorted(hosts, key=host_key)

@@ -1,0 +1,231 @@
+"""Reading a recorded trace for the figures: who exists, what was sent, what was down.
+
+Every figure in :mod:`kubesim.viz` draws only what this module reads from a
+:class:`~kubesim.trace.Trace` plus the cluster's static topology (which component runs on
+which host, in which zone).  Given a bare ``Trace`` (for example one loaded next to a
+lesson), the topology is inferred from the component names in the records.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable, Optional, Union
+
+from ..trace import Record, Trace
+
+#: How a message is coloured: (category, legend label).
+CATEGORIES = {
+    "request": "API request (client → kube-apiserver)",
+    "reply": "API reply",
+    "watch": "watch event (kube-apiserver → watcher)",
+    "etcd": "kube-apiserver ↔ etcd",
+    "other": "other message",
+    "dropped": "dropped message",
+}
+
+_WATCH_WORDS = ("ADDED", "MODIFIED", "DELETED", "BOOKMARK", "watch")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a component runs: its host, that host's zone, and its plane."""
+
+    host: str
+    zone: str
+    plane: str          # "control", "data" or "client"
+
+
+@dataclass(frozen=True)
+class Topology:
+    """The static picture of a cluster: component name -> :class:`Place`."""
+
+    places: dict
+
+    def hosts(self, plane: Optional[str] = None) -> list[str]:
+        """Hosts (in a stable, natural order) running a component of ``plane``."""
+        hosts = {p.host for p in self.places.values() if plane in (None, p.plane)}
+        return sorted(hosts, key=host_key)
+
+    def zone_of(self, host: str) -> str:
+        for place in self.places.values():
+            if place.host == host:
+                return place.zone
+        return ""
+
+    def on_host(self, host: str) -> list[str]:
+        return sorted((n for n, p in self.places.items() if p.host == host), key=natural_key)
+
+
+# ---------------------------------------------------------------------- ordering
+def natural_key(name: str) -> list:
+    """Sort key so that ``worker-2`` comes before ``worker-10``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def host_key(host: str) -> tuple:
+    """Control-plane hosts first, then workers, then anything else (naturally sorted)."""
+    rank = 0 if host.startswith("control-plane") else 1 if host.startswith("worker") else 2
+    return (rank, natural_key(host))
+
+
+def role(name: str) -> str:
+    """A component's role without its instance suffix: ``kube-apiserver-2`` -> ``kube-apiserver``,
+    ``kubelet-worker-1`` -> ``kubelet``, ``containerd-worker-1`` -> ``container runtime``."""
+    for prefix in ("kube-apiserver", "etcd", "kubelet", "kube-proxy"):
+        if name == prefix or name.startswith(prefix + "-"):
+            return prefix
+    if name.startswith("containerd-"):
+        return "container runtime"
+    return name
+
+
+_ROLE_ORDER = ["kubectl", "kube-apiserver", "etcd", "kube-controller-manager",
+               "kube-scheduler", "kubelet", "container runtime", "kube-proxy"]
+
+
+def lane_key(name: str) -> tuple:
+    """The order of sequence-diagram lanes: kubectl, kube-apiserver, etcd, controller-manager,
+    scheduler, kubelets (control-plane node first, then workers), anything else last."""
+    r = role(name)
+    rank = _ROLE_ORDER.index(r) if r in _ROLE_ORDER else len(_ROLE_ORDER)
+    host = name.split("-", 1)[1] if r in ("kubelet", "container runtime") else ""
+    return (rank, host_key(host) if host else (0, []), natural_key(name))
+
+
+# ---------------------------------------------------------------------- sources
+def trace_of(source) -> Trace:
+    """The :class:`Trace` of a ``Cluster`` (or the trace itself, or a list of records)."""
+    if isinstance(source, Trace):
+        return source
+    if hasattr(source, "trace"):
+        return source.trace
+    trace = Trace()
+    trace.records.extend(source)
+    return trace
+
+
+def topology(source) -> Topology:
+    """Component places from a ``Cluster``; from a bare trace they are inferred from names."""
+    if hasattr(source, "components") and hasattr(source, "host_zone"):
+        places = {name: Place(comp.host, source.host_zone.get(comp.host, ""),
+                              getattr(comp, "plane", "control"))
+                  for name, comp in source.components.items()}
+        return Topology(places)
+    return Topology({name: _guess_place(name) for name in _names_in(trace_of(source))})
+
+
+def _names_in(trace: Trace) -> set[str]:
+    names: set[str] = set()
+    for r in trace:
+        if r.kind == "message":
+            names.update((r.source, r.target))
+        elif r.kind in ("component", "event") and r.source != "cluster":
+            names.add(r.source)
+        elif r.kind == "fault":
+            names.update(r.ref.get("components") or [])
+    names.discard("")
+    return names
+
+
+def _guess_place(name: str) -> Place:
+    if name == "kubectl":
+        return Place("laptop", "", "client")
+    for prefix in ("kubelet-", "kube-proxy-"):
+        if name.startswith(prefix):
+            return Place(name[len(prefix):], "", "data")
+    return Place("control-plane", "", "control")
+
+
+# ---------------------------------------------------------------------- messages
+def messages(trace: Trace, start: float = 0.0, end: Optional[float] = None,
+             include: Union[None, str, Iterable[str], Callable[[Record], bool]] = None,
+             exclude_rpc: Iterable[str] = ()) -> list[Record]:
+    """The ``message`` records sent in ``[start, end]``.
+
+    ``include`` keeps only some of them: a component name (messages to or from it), a list
+    of names (messages *between* two of them), or a function ``record -> bool``.
+    ``exclude_rpc`` drops whole protocols, e.g. ``("etcd",)``.
+    """
+    end = float("inf") if end is None else end
+    keep = _include_test(include)
+    skip = set(exclude_rpc)
+    return [r for r in trace if r.kind == "message" and start <= r.time <= end
+            and r.ref.get("rpc") not in skip and keep(r)]
+
+
+def _include_test(include) -> Callable[[Record], bool]:
+    if include is None:
+        return lambda r: True
+    if callable(include):
+        return include
+    if isinstance(include, str):
+        return lambda r: include in (r.source, r.target)
+    names = set(include)
+    return lambda r: r.source in names and r.target in names
+
+
+def category(r: Record) -> str:
+    """``request``, ``reply``, ``watch``, ``etcd``, ``dropped`` or ``other`` (see :data:`CATEGORIES`)."""
+    if "dropped" in r.ref:
+        return "dropped"
+    rpc = r.ref.get("rpc")
+    if rpc == "etcd":
+        return "etcd"
+    if rpc != "api":
+        return "other"
+    if "verb" in r.ref:
+        return "request"
+    if r.summary.startswith(_WATCH_WORDS):
+        return "watch"
+    return "reply"
+
+
+def arrival(r: Record) -> float:
+    """When a message arrived (its send time when it was dropped)."""
+    return r.ref.get("arrive", r.time)
+
+
+def describe(r: Record) -> str:
+    """One line for hover text: ``t=1.234567 s  kubectl → kube-apiserver-1: POST …``."""
+    fate = f"dropped: {r.ref['dropped']}" if "dropped" in r.ref else \
+        f"arrives t={arrival(r):.6f} s"
+    return f"t={r.time:.6f} s  {r.source} → {r.target}<br>{r.summary}<br>({fate})"
+
+
+# ---------------------------------------------------------------------- faults
+def faults(trace: Trace, until: Optional[float] = None) -> list[Record]:
+    """Crash, restart, partition and heal records up to ``until`` (the boot record excluded)."""
+    until = float("inf") if until is None else until
+    return [r for r in trace if r.kind == "fault" and r.time <= until
+            and r.summary != "cluster started"]
+
+
+def down_at(trace: Trace, at: Optional[float] = None) -> set[str]:
+    """Names (components and hosts) that are crashed at time ``at`` (end of trace if None)."""
+    down: set[str] = set()
+    for r in faults(trace, at):
+        names = set(r.ref.get("components") or []) | ({r.ref["target"]} if r.ref.get("target") else set())
+        if r.summary.startswith("crash"):
+            down |= names
+        elif r.summary.startswith("restart"):
+            down -= names
+    return down
+
+
+def partition_at(trace: Trace, at: Optional[float] = None) -> list[list[str]]:
+    """The network partition in force at ``at`` as groups of names ([] when healed)."""
+    groups: list[list[str]] = []
+    for r in faults(trace, at):
+        if r.summary.startswith("partition"):
+            groups = [list(g) for g in r.ref.get("groups", [])]
+        elif r.summary.startswith("heal"):
+            groups = []
+    return groups
+
+
+def end_time(trace: Trace) -> float:
+    """The time of the last thing that happened (a message's arrival counts)."""
+    last = 0.0
+    for r in trace:
+        last = max(last, r.time, r.ref.get("arrive", 0.0) if r.kind == "message" else 0.0)
+    return last
