@@ -38,16 +38,7 @@ class Document:
 
 
 # --------------------------------------------------------------------------- YAML like go-yaml
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml: go-yaml's own messages
-
-
-class _GoYAMLLoader(_BaseLoader):
-    """Resolves plain scalars as go-yaml v2 (YAML 1.1) does: no timestamps, no 1:20
-    sexagesimal ints, and ``1e3`` is a float."""
-
-
-_GoYAMLLoader.yaml_implicit_resolvers = {}
-for _tag, _regexp, _first in [
+_RESOLVERS = [   # go-yaml v2 resolve.go: YAML 1.1 scalars, minus timestamps and 1:20 sexagesimals
     ("tag:yaml.org,2002:bool", r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE"
                                r"|on|On|ON|off|Off|OFF)$", "yYnNtTfFoO"),
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
@@ -56,15 +47,24 @@ for _tag, _regexp, _first in [
     ("tag:yaml.org,2002:float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
                                 r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+.0123456789"),
     ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),
-]:
-    _GoYAMLLoader.add_implicit_resolver(_tag, re.compile(_regexp), list(_first))
+]
 
 
 def _bool(loader, node):   # go-yaml's y/n are booleans too; SafeConstructor only knows yes/no
     return node.value.lower() in ("y", "yes", "true", "on")
 
 
-_GoYAMLLoader.add_constructor("tag:yaml.org,2002:bool", _bool)
+def make_loader(base=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A PyYAML loader that reads scalars as go-yaml v2 does.  The default base is the
+    libyaml-backed CSafeLoader: go-yaml is a port of libyaml, so the error messages match."""
+    loader = type("GoYAMLLoader", (base,), {"yaml_implicit_resolvers": {}})
+    for tag, regexp, first in _RESOLVERS:
+        loader.add_implicit_resolver(tag, re.compile(regexp), list(first))
+    loader.add_constructor("tag:yaml.org,2002:bool", _bool)
+    return loader
+
+
+_GoYAMLLoader = make_loader()
 
 # PyYAML's pure-Python parser words a few problems differently from libyaml/go-yaml.
 _PY_TO_GO = [
@@ -81,12 +81,14 @@ _PY_CONTEXT_TO_GO = {
 }
 
 
-def _go_yaml_error(err: yaml.YAMLError) -> str:
+def _go_yaml_error(err: yaml.YAMLError, text: str) -> str:
     """The text of go-yaml's error for a PyYAML error (yaml.go ``parser.fail``)."""
     problem = getattr(err, "problem", None) or "unknown problem parsing YAML content"
     if isinstance(err, yaml.composer.ComposerError) and "undefined alias" in problem:
-        return f"yaml: unknown anchor '{_alias_name(err)}' referenced"   # decode.go, no line
-    if _BaseLoader is yaml.SafeLoader:      # translate PyYAML's wording
+        return f"yaml: unknown anchor '{_alias_name(err, text)}' referenced"   # decode.go, no line
+    mark = getattr(err, "problem_mark", None)
+    if isinstance(mark, yaml.error.Mark) and mark.buffer is not None:
+        # the pure-Python parser (PyYAML without libyaml) words a few problems differently
         context = getattr(err, "context", None) or ""
         if problem.startswith("expected <block end>") or problem.startswith("expected ','"):
             problem = _PY_CONTEXT_TO_GO.get(context, problem)
@@ -104,11 +106,13 @@ def _go_yaml_error(err: yaml.YAMLError) -> str:
     return f"yaml: {where}{problem}"
 
 
-def _alias_name(err) -> str:
+def _alias_name(err, text: str) -> str:
     mark = getattr(err, "problem_mark", None)
-    if mark is None or mark.buffer is None:
+    if mark is None:
         return ""
-    m = re.match(r"\*([^\s,\[\]{}]+)", mark.buffer[mark.pointer:])
+    lines = text.split("\n")
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    m = re.match(r"\*([^\s,\[\]{}]+)", line[mark.column:])
     return m.group(1) if m else ""
 
 
@@ -148,7 +152,7 @@ def split_documents(text: str) -> list[str]:
     return docs
 
 
-def _parse_text(text: str, source: str) -> Iterator[Any]:
+def _parse_text(text: str, source: str, loader=None) -> Iterator[Any]:
     """Every non-empty document in ``text``, in order (raises ParseError at the first bad one)."""
     if text.lstrip().startswith("{"):                 # GuessJSONStream: a JSON stream
         decoder, pos = json.JSONDecoder(), 0
@@ -168,10 +172,10 @@ def _parse_text(text: str, source: str) -> Iterator[Any]:
         raise ParseError(f"error: error parsing {source}: {e}") from None
     for chunk in chunks:
         try:
-            obj = yaml.load(chunk, Loader=_GoYAMLLoader)
+            obj = yaml.load(chunk, Loader=loader or _GoYAMLLoader)
         except yaml.YAMLError as e:
             raise ParseError(f"error: error parsing {source}: error converting YAML to JSON: "
-                             f"{_go_yaml_error(e)}") from None
+                             f"{_go_yaml_error(e, chunk)}") from None
         if obj is None:
             continue                                  # empty document: skipped
         yield _json_keys(obj)

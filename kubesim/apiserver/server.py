@@ -282,11 +282,16 @@ class APIServer(Component):
         yield  # pragma: no cover
 
     def _fan_out(self, change: Change) -> None:
+        # One copy per change, shared by every watcher: like client-go's informer caches,
+        # components must treat watched objects as read-only (they copy before changing).
+        shared = None
         for watcher in list(self._watchers.values()):
             if watcher["rt"] is change.rt:
-                self._deliver(watcher, change)
+                if shared is None:
+                    shared = deep_copy(change.obj)
+                self._deliver(watcher, change, shared)
 
-    def _deliver(self, watcher: dict, change: Change) -> None:
+    def _deliver(self, watcher: dict, change: Change, shared: Optional[dict] = None) -> None:
         """Send a change to one watcher, turning selector moves into ADDED/DELETED."""
         match, ns = watcher["match"], watcher["namespace"]
         now_in = match(change.obj, ns) if change.type != "DELETED" else False
@@ -304,8 +309,9 @@ class APIServer(Component):
         if event is None:
             return
         name = change.obj["metadata"]["name"]
+        obj = shared if shared is not None else deep_copy(change.obj)
         self.send(watcher["client"], {"type": "api-watch", "id": watcher["id"], "event": event,
-                                      "object": deep_copy(change.obj)},
+                                      "object": obj},
                   f"{event} {change.rt.plural}/{name}", rpc="api", rv=change.rv)
 
     # ------------------------------------------------------------------ writes

@@ -50,8 +50,7 @@ class ReplicaSetController(Controller):
     def __init__(self, manager):
         super().__init__(manager)
         self.expectations: dict[str, dict] = {}
-        self.pods_by_owner: dict[str, dict[str, dict]] = {}   # owner uid -> {pod key: pod}
-        self._flags_cache: dict[tuple, tuple] = {}
+        self.pods_by_owner: dict[str, dict[str, tuple]] = {}  # owner uid -> {key: (pod, ready)}
         rs = self.informer("replicasets")
         rs.add_handlers(on_add=self.enqueue, on_update=lambda old, new: self.enqueue(new),
                         on_delete=self.enqueue)
@@ -67,16 +66,17 @@ class ReplicaSetController(Controller):
         return None
 
     def _index(self, pod: dict, remove: bool = False) -> None:
-        """Keep Pods indexed by their controller's uid (a client-go Indexer)."""
+        """Keep active Pods indexed by their controller's uid (a client-go Indexer),
+        with their readiness computed once per Pod version."""
         ref = controller_ref(pod)
         if not ref:
             return
         bucket = self.pods_by_owner.setdefault(ref["uid"], {})
         pod_key = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
-        if remove:
+        if remove or not is_pod_active(pod):
             bucket.pop(pod_key, None)
         else:
-            bucket[pod_key] = pod
+            bucket[pod_key] = (pod, is_pod_ready(pod))
 
     def _pod_added(self, pod: dict) -> None:
         self._index(pod)
@@ -122,10 +122,10 @@ class ReplicaSetController(Controller):
             return
         uid = rs["metadata"]["uid"]
         owned = self.pods_by_owner.get(uid, {})
-        pods = [owned[k] for k in sorted(owned) if is_pod_active(owned[k])]
         if self._satisfied(key) and not rs["metadata"].get("deletionTimestamp"):
+            pods = [owned[k][0] for k in sorted(owned)]
             yield from self._manage(key, rs, pods)
-        yield from self._update_status(rs, pods)
+        yield from self._update_status(rs, list(owned.values()))
 
     def _manage(self, key: str, rs: dict, pods: list):
         want = rs["spec"].get("replicas", 1)
@@ -189,30 +189,22 @@ class ReplicaSetController(Controller):
                                  "controller": True, "blockOwnerDeletion": True}]},
                 "spec": template["spec"]}
 
-    def _pod_flags(self, pod: dict, labels: dict, min_ready: int) -> tuple:
-        """(fully labeled, ready, available) for one Pod, cached per object version."""
-        meta = pod["metadata"]
-        key = (meta["uid"], meta.get("resourceVersion"), min_ready)
-        flags = self._flags_cache.get(key)
-        if flags is None or min_ready:
-            pod_labels = meta.get("labels") or {}
-            flags = (all(pod_labels.get(k) == v for k, v in labels.items()),
-                     is_pod_ready(pod), is_pod_available(pod, min_ready, self.env.now))
-            if len(self._flags_cache) > 100_000:
-                self._flags_cache.clear()
-            self._flags_cache[key] = flags
-        return flags
-
-    def _update_status(self, rs: dict, pods: list):
+    def _update_status(self, rs: dict, owned: list):
+        """Write status from the owned Pods: ``owned`` is [(pod, ready)]."""
         min_ready = rs["spec"].get("minReadySeconds", 0)
-        labels = (rs["spec"]["template"].get("metadata") or {}).get("labels", {})
+        labels = ((rs["spec"]["template"].get("metadata") or {}).get("labels") or {}).items()
         status = dict(rs.get("status") or {})
-        flags = [self._pod_flags(p, labels, min_ready) for p in pods]
+        ready = sum(r for _, r in owned)
+        if min_ready:
+            available = sum(1 for p, r in owned if r and is_pod_available(p, min_ready, self.env.now))
+        else:
+            available = ready
         new = {
-            "replicas": len(pods),
-            "fullyLabeledReplicas": sum(f[0] for f in flags),
-            "readyReplicas": sum(f[1] for f in flags),
-            "availableReplicas": sum(f[2] for f in flags),
+            "replicas": len(owned),
+            "fullyLabeledReplicas": sum(1 for p, _ in owned
+                                        if labels <= (p["metadata"].get("labels") or {}).items()),
+            "readyReplicas": ready,
+            "availableReplicas": available,
             "observedGeneration": rs["metadata"].get("generation", 1),
         }
         # Kubernetes omits zero counts (omitempty) except replicas.

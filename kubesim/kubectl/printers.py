@@ -576,17 +576,22 @@ def kind_prefix(rt) -> str:
     return f"{rt.kind.lower()}.{rt.group}" if rt.group else rt.kind.lower()
 
 
+def _ordered(objects: Iterable[dict], keep_order: bool) -> list[dict]:
+    return list(objects) if keep_order else sorted(objects, key=sort_key)
+
+
 def table_rows(rt, objects: Iterable[dict], now: float, *, wide: bool = False,
                all_namespaces: bool = False, show_labels: bool = False,
-               with_kind: bool = False) -> tuple[list[str], list[list[str]]]:
-    """The header and the cell texts of a ``kubectl get`` table, objects in server order."""
+               with_kind: bool = False, keep_order: bool = False) -> tuple[list[str], list[list[str]]]:
+    """The header and the cell texts of a ``kubectl get`` table (objects sorted as the API
+    server lists them, unless ``keep_order``)."""
     columns, row_fn = _TABLES.get(rt.kind, _DEFAULT_TABLE)
     shown = [i for i, c in enumerate(columns) if wide or c.priority == 0]
     with_namespace = all_namespaces and rt.namespaced
     header = (["NAMESPACE"] if with_namespace else []) + [columns[i].name.upper() for i in shown]
     header += ["LABELS"] if show_labels else []
     rows = []
-    for obj in sorted(objects, key=sort_key):
+    for obj in _ordered(objects, keep_order):
         cells = row_fn(obj, now)
         if with_kind:
             for i, column in enumerate(columns):
@@ -601,33 +606,36 @@ def table_rows(rt, objects: Iterable[dict], now: float, *, wide: bool = False,
 
 def print_table(rt, objects: list[dict], now: float, *, wide: bool = False, all_namespaces: bool = False,
                 show_labels: bool = False, no_headers: bool = False, with_kind: bool = False,
-                namespace: Optional[str] = "default") -> str:
+                namespace: Optional[str] = "default", keep_order: bool = False) -> str:
     """``kubectl get <kind>`` (``-o wide``, ``-A``, ``--show-labels``, ``--no-headers``,
     ``--show-kind``/several kinds via ``with_kind``) for objects of the ResourceType ``rt``.
 
     Returns the text kubectl writes to stdout, ending in a newline.  With no objects it
     returns :func:`no_resources_message` instead (kubectl writes that to *stderr*): give
     ``namespace`` (``None`` for ``-A``; cluster-scoped kinds never name one).
+
+    Rows come in the API server's list order (namespace, then name); pass ``keep_order``
+    for objects named on the command line, which kubectl prints in the order given.
     """
     if not objects:
         scoped = rt.namespaced and not all_namespaces
         return no_resources_message(namespace if scoped else None)
     header, rows = table_rows(rt, objects, now, wide=wide, all_namespaces=all_namespaces,
-                              show_labels=show_labels, with_kind=with_kind)
+                              show_labels=show_labels, with_kind=with_kind, keep_order=keep_order)
     lines = ([] if no_headers else [header]) + rows
     return formats.tabwrite_get("".join("\t".join(line) + "\n" for line in lines))
 
 
-def print_name(rt, objects: list[dict]) -> str:
+def print_name(rt, objects: list[dict], *, keep_order: bool = False) -> str:
     """``kubectl get -o name``: one ``kind[.group]/name`` per line (``pod/web-1``,
-    ``deployment.apps/web``)."""
-    return "".join(f"{kind_prefix(rt)}/{_meta(obj).get('name')}\n" for obj in sorted(objects, key=sort_key))
+    ``deployment.apps/web``), ordered like :func:`print_table`."""
+    return "".join(f"{kind_prefix(rt)}/{_meta(obj).get('name')}\n" for obj in _ordered(objects, keep_order))
 
 
 def as_list(objects: list[dict]) -> dict:
-    """The ``v1/List`` kubectl wraps several objects in for ``-o yaml|json``."""
-    return {"apiVersion": "v1", "items": sorted(objects, key=sort_key), "kind": "List",
-            "metadata": {"resourceVersion": ""}}
+    """The ``v1/List`` kubectl wraps several objects in for ``-o yaml|json``; items in the
+    order given (kubectl's: each requested kind in turn, in the API server's order)."""
+    return {"apiVersion": "v1", "items": list(objects), "kind": "List", "metadata": {"resourceVersion": ""}}
 
 
 def print_yaml(objects: list[dict], single: bool) -> str:

@@ -1,10 +1,14 @@
 """What a Pod requests and a node offers, as the scheduler counts them.
 
-Parsing quantities is the scheduler's hottest path, so results are cached per object
-version (uid + resourceVersion): kube-scheduler does the same by computing a Pod's
-requests once in PreFilter and keeping allocatable in its NodeInfo cache.
+Parsing quantities is the scheduler's hottest path, so a running scheduler caches the
+results per object version (uid + resourceVersion), the way kube-scheduler computes a
+Pod's requests once in PreFilter and keeps allocatable in its NodeInfo cache.  The cache
+belongs to one scheduler (see :func:`using_cache`): two clusters built from the same seed
+have objects with equal uids and resourceVersions.
 """
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 from ..api.objects import node_allocatable, pod_requests
 from ..api.quantity import cpu_millis, memory_bytes
@@ -13,21 +17,33 @@ from ..api.quantity import cpu_millis, memory_bytes
 DEFAULT_MILLI_CPU_REQUEST = 100              # 0.1 core
 DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024   # 200 MiB
 
-_CACHE: dict = {}
 _CACHE_LIMIT = 50_000
+_active_cache: dict | None = None
+
+
+@contextmanager
+def using_cache(cache: dict):
+    """Within this block, cache computed requests/allocatable in ``cache``."""
+    global _active_cache
+    previous, _active_cache = _active_cache, cache
+    try:
+        yield
+    finally:
+        _active_cache = previous
 
 
 def _cached(kind: str, obj: dict, compute):
+    cache = _active_cache
     meta = obj.get("metadata") or {}
     uid, rv = meta.get("uid"), meta.get("resourceVersion")
-    if not uid or not rv:
+    if cache is None or not uid or not rv:
         return compute(obj)
     key = (kind, uid, rv)
-    value = _CACHE.get(key)
+    value = cache.get(key)
     if value is None:
-        if len(_CACHE) > _CACHE_LIMIT:
-            _CACHE.clear()
-        value = _CACHE[key] = compute(obj)
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        value = cache[key] = compute(obj)
     return value
 
 

@@ -22,6 +22,7 @@ from ..informers import Informer, key_of
 from ..util import deep_copy
 from .cycle import default_profile, failure_message, schedule_one
 from .framework import NodeInfo
+from .resources import using_cache
 
 INITIAL_BACKOFF = 1.0        # podInitialBackoffSeconds
 MAX_BACKOFF = 10.0           # podMaxBackoffSeconds
@@ -35,6 +36,7 @@ class Scheduler(Component):
         super().__init__(sim, name, host)
         self.client = APIClient(self, "system:kube-scheduler", (), choose_server)
         self.profile = profile or default_profile()
+        self.resource_cache: dict = {}
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -51,16 +53,24 @@ class Scheduler(Component):
         self._seq = itertools.count()
         self._wake = self.env.event()
         self._next_start = 0
+        self.resource_cache = {}
         self.nodes = Informer(self, self.client, "nodes").add_handlers(
-            self._node_added, self._node_updated, self._node_deleted)
+            *(self._cached(h) for h in (self._node_added, self._node_updated, self._node_deleted)))
         self.pods = Informer(self, self.client, "pods").add_handlers(
-            self._pod_added, self._pod_updated, self._pod_deleted)
+            *(self._cached(h) for h in (self._pod_added, self._pod_updated, self._pod_deleted)))
         self.nodes.start()
         self.pods.start()
         self.run(self._loop())
 
     def on_message(self, src, msg) -> None:
         self.client.handle(msg)
+
+    def _cached(self, handler):
+        """Run an informer handler with this scheduler's resource cache active."""
+        def run(*args):
+            with using_cache(self.resource_cache):
+                handler(*args)
+        return run
 
     # ------------------------------------------------------------------ cache
     def _node_added(self, node: dict) -> None:
@@ -180,7 +190,8 @@ class Scheduler(Component):
             if pod is None or not self._pending(pod) or key in self.assumed:
                 continue
             infos = [self.node_infos[n] for n in sorted(self.node_infos)]
-            result = schedule_one(pod, infos, self.profile, self.rng, self._next_start)
+            with using_cache(self.resource_cache):
+                result = schedule_one(pod, infos, self.profile, self.rng, self._next_start)
             if infos:
                 self._next_start = (self._next_start + result.evaluated) % len(infos)
             # Simulated CPU time of the cycle: fixed cost plus a little per node examined.
@@ -188,7 +199,8 @@ class Scheduler(Component):
             if result.selected is None:
                 self._failed(pod, result, infos)
                 continue
-            self._assume(pod, result.selected)
+            with using_cache(self.resource_cache):
+                self._assume(pod, result.selected)
             self.run(self._bind(pod, result.selected, result))
 
     def _assume(self, pod: dict, node: str) -> None:

@@ -1,5 +1,7 @@
 """Figures of a kubesim cluster, drawn only from its recorded trace and static topology."""
+from .animation import message_animation
 from .graph import component_graph
+from .sequence import sequence_diagram
 from .story import first_path, pod_story
 
-__all__ = ["component_graph", "first_path", "pod_story"]
+__all__ = ["component_graph", "first_path", "message_animation", "pod_story", "sequence_diagram"]

@@ -53,11 +53,11 @@ def component_graph(cluster, at: Optional[float] = None, highlight: Iterable[str
     return fig
 
 
-def finish_axes(fig: go.Figure, lay: Layout) -> None:
-    """Hide the axes and frame the whole layout."""
+def finish_axes(fig: go.Figure, lay: Layout, bottom: float = -0.5) -> None:
+    """Hide the axes and frame the whole layout (``bottom`` leaves room for captions)."""
     style.hide_axes(fig)
     fig.update_xaxes(range=[-0.3, lay.width + 0.3])
-    fig.update_yaxes(range=[-0.5, lay.height])
+    fig.update_yaxes(range=[bottom, lay.height])
     fig.update_layout(showlegend=False)
 
 

@@ -55,7 +55,8 @@ def color_of(name: str) -> str:
 def base_layout(fig: go.Figure, title: str, height: int, width: int | None = None) -> go.Figure:
     """Apply the shared template, fonts and margins."""
     fig.update_layout(template=TEMPLATE, font=FONT, height=height, width=width,
-                      title=dict(text=title, x=0.01, xanchor="left"),
+                      title=dict(text=title, x=0.01, xanchor="left", yref="container",
+                                 y=1 - 14 / height, yanchor="top"),
                       margin=dict(l=20, r=20, t=60, b=20), hoverlabel=dict(align="left"))
     return fig
 

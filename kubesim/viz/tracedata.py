@@ -23,6 +23,8 @@ CATEGORIES = {
     "dropped": "dropped message",
 }
 
+Include = Union[None, str, Iterable, Callable[[Record], bool]]
+
 _WATCH_WORDS = ("ADDED", "MODIFIED", "DELETED", "BOOKMARK", "watch")
 
 
@@ -80,16 +82,19 @@ def role(name: str) -> str:
 
 
 _ROLE_ORDER = ["kubectl", "kube-apiserver", "etcd", "kube-controller-manager",
-               "kube-scheduler", "kubelet", "container runtime", "kube-proxy"]
+               "kube-scheduler", "kubelet", "kube-proxy"]
 
 
 def lane_key(name: str) -> tuple:
     """The order of sequence-diagram lanes: kubectl, kube-apiserver, etcd, controller-manager,
-    scheduler, kubelets (control-plane node first, then workers), anything else last."""
+    scheduler, then node by node (control-plane node first) its kubelet and container
+    runtime, then anything else."""
     r = role(name)
+    if r in ("kubelet", "container runtime"):
+        host = name.split("-", 1)[1]
+        return (_ROLE_ORDER.index("kubelet"), host_key(host), r != "kubelet", [])
     rank = _ROLE_ORDER.index(r) if r in _ROLE_ORDER else len(_ROLE_ORDER)
-    host = name.split("-", 1)[1] if r in ("kubelet", "container runtime") else ""
-    return (rank, host_key(host) if host else (0, []), natural_key(name))
+    return (rank, (0, []), False, natural_key(name))
 
 
 # ---------------------------------------------------------------------- sources
@@ -138,30 +143,41 @@ def _guess_place(name: str) -> Place:
 
 # ---------------------------------------------------------------------- messages
 def messages(trace: Trace, start: float = 0.0, end: Optional[float] = None,
-             include: Union[None, str, Iterable[str], Callable[[Record], bool]] = None,
-             exclude_rpc: Iterable[str] = ()) -> list[Record]:
+             include: Include = None, exclude_rpc: Iterable[str] = ()) -> list[Record]:
     """The ``message`` records sent in ``[start, end]``.
 
     ``include`` keeps only some of them: a component name (messages to or from it), a list
-    of names (messages *between* two of them), or a function ``record -> bool``.
-    ``exclude_rpc`` drops whole protocols, e.g. ``("etcd",)``.
+    of names (messages *between* two of them), a list of records (e.g. a
+    :func:`~kubesim.viz.pod_story`) or a function ``record -> bool``.  ``exclude_rpc`` drops
+    whole protocols, e.g. ``("etcd",)``.
     """
+    return [r for r in selected(trace, start, end, include)
+            if r.kind == "message" and r.ref.get("rpc") not in set(exclude_rpc)]
+
+
+def selected(trace: Trace, start: float = 0.0, end: Optional[float] = None,
+             include: Include = None) -> list[Record]:
+    """Records of any kind in ``[start, end]`` that ``include`` keeps (see :func:`messages`);
+    for notes a name keeps the records its component wrote."""
     end = float("inf") if end is None else end
-    keep = _include_test(include)
-    skip = set(exclude_rpc)
-    return [r for r in trace if r.kind == "message" and start <= r.time <= end
-            and r.ref.get("rpc") not in skip and keep(r)]
+    keep = include_test(include)
+    return [r for r in trace if start <= r.time <= end and keep(r)]
 
 
-def _include_test(include) -> Callable[[Record], bool]:
+def include_test(include: Include) -> Callable[[Record], bool]:
+    """Turn an ``include`` argument into a predicate on records."""
     if include is None:
         return lambda r: True
     if callable(include):
         return include
     if isinstance(include, str):
         return lambda r: include in (r.source, r.target)
-    names = set(include)
-    return lambda r: r.source in names and r.target in names
+    items = list(include)
+    if items and isinstance(items[0], Record):
+        seqs = {r.seq for r in items}
+        return lambda r: r.seq in seqs
+    names = set(items)
+    return lambda r: r.source in names and (r.target in names or r.kind != "message")
 
 
 def category(r: Record) -> str:

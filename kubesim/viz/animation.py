@@ -1,0 +1,141 @@
+"""``message_animation``: messages flying between components over the component graph."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterable, Optional
+
+import plotly.graph_objects as go
+
+from . import style
+from .graph import add_boxes, add_edges, finish_axes, node_names, node_trace
+from .layout import Layout, layout
+from .player import MAX_FRAMES, add_player, frame_ends
+from .tracedata import (CATEGORIES, Include, arrival, category, down_at, end_time, messages,
+                        topology, trace_of)
+
+CAPTION_LINES = 4
+
+
+def message_animation(trace_or_cluster, start: float = 0.0, end: Optional[float] = None,
+                      frames: int = 60, include: Include = None,
+                      exclude_rpc: Iterable[str] = (), by: str = "time",
+                      title: Optional[str] = None) -> go.Figure:
+    """Animate the messages sent in ``[start, end]`` as dots travelling along the component graph.
+
+    ``by="time"`` (default): the frames split the time window evenly.  Network latency is
+    about a millisecond, far shorter than a frame, so time is stretched: every message sent
+    during a frame's interval is drawn on its way, further along the line the earlier it
+    was sent — bursts of activity show up as swarms of dots.
+
+    ``by="step"``: one message per frame in the order they were sent (several per frame
+    when there are more messages than ``frames``) — the mode for walking through what one
+    ``kubectl apply`` sets off.
+
+    Dots are coloured by kind (API request, reply, watch event, etcd, dropped); components
+    crash and come back as the fault records say.  The caption shows the simulated time and
+    the last few message summaries.  ``include`` / ``exclude_rpc`` select messages as in
+    :func:`kubesim.viz.tracedata.messages`.  At most 100 frames.
+    """
+    trace, topo = trace_of(trace_or_cluster), topology(trace_or_cluster)
+    end = end_time(trace) if end is None else end
+    msgs = messages(trace, start, end, include, exclude_rpc)
+    lay = layout(topo)
+    fig = go.Figure()
+    add_boxes(fig, lay, down_at(trace, start), set())
+    add_edges(fig, topo, lay, Counter(tuple(sorted((m.source, m.target))) for m in msgs))
+    names = node_names(lay)
+    fig.add_trace(node_trace(topo, lay, names, down_at(trace, start)))
+    moving = len(fig.data)
+    fig.add_trace(_dots([], lay))
+    fig.add_trace(_caption(lay, ""))
+    steps = _time_frames(msgs, start, end, frames) if by == "time" else _step_frames(msgs, frames)
+    frame_list, labels = [], []
+    for k, (t, shown, progress, recent) in enumerate(steps):
+        data = [node_trace(topo, lay, names, down_at(trace, t)), _dots(list(zip(shown, progress)), lay),
+                _caption(lay, _caption_text(t, recent, len(shown), by))]
+        frame_list.append(go.Frame(name=str(k), data=data, traces=[moving - 1, moving, moving + 1]))
+        labels.append(f"t = {t:.3f} s")
+    style.base_layout(fig, title or _title(start, end, len(msgs), by),
+                      height=int(200 + 62 * lay.height))
+    finish_axes(fig, lay, bottom=-1.6)
+    fig.update_layout(margin=dict(b=70))
+    _color_key(fig)
+    if frame_list:
+        _show_frame(fig, frame_list[0], moving)
+        add_player(fig, frame_list, labels, duration=400 if by == "step" else 250, active=0)
+    return fig
+
+
+def _title(start: float, end: float, count: int, by: str) -> str:
+    how = "one step per message" if by == "step" else "time stretched so each dot crosses in one frame"
+    return f"Messages from t = {start:g} s to {end:g} s ({count} messages, {how})"
+
+
+# ---------------------------------------------------------------------- frames
+def _time_frames(msgs, start: float, end: float, frames: int):
+    """(time, messages, progress along the line, recent messages) for evenly spaced times."""
+    frames = max(1, min(frames, MAX_FRAMES))
+    width = max(end - start, 1e-9) / frames
+    out, i = [], 0
+    for k in range(frames):
+        lo, hi = start + k * width, start + (k + 1) * width
+        shown = []
+        while i < len(msgs) and msgs[i].time <= hi:
+            shown.append(msgs[i])
+            i += 1
+        progress = [round(0.1 + 0.8 * (hi - m.time) / width, 4) for m in shown]
+        out.append((hi, shown, progress, shown[-CAPTION_LINES:]))
+    return out
+
+
+def _step_frames(msgs, frames: int):
+    """Messages in send order, a few per frame; each drawn most of the way to its target."""
+    out, done = [], 0
+    for end in frame_ends(len(msgs), frames):
+        shown = msgs[done:end] or msgs[end - 1:end]
+        t = shown[-1].time if shown else 0.0
+        out.append((t, shown, [0.65] * len(shown), msgs[max(0, end - CAPTION_LINES):end]))
+        done = end
+    return out
+
+
+# ---------------------------------------------------------------------- traces
+def _dots(shown: list, lay: Layout) -> go.Scatter:
+    """One dot per message in flight: ``shown`` is a list of (record, progress 0…1)."""
+    xs, ys, colors, hover = [], [], [], []
+    for m, p in shown:
+        if m.source not in lay.pos or m.target not in lay.pos:
+            continue
+        (x0, y0), (x1, y1) = lay.pos[m.source], lay.pos[m.target]
+        if "dropped" in m.ref:
+            p = min(p, 0.5)
+        xs.append(round(x0 + p * (x1 - x0), 4))
+        ys.append(round(y0 + p * (y1 - y0), 4))
+        colors.append(style.MESSAGE_COLORS[category(m)])
+        hover.append(f"t={m.time:.6f} s → {arrival(m):.6f} s<br>{m.source} → {m.target}<br>{m.summary}")
+    return go.Scatter(x=xs, y=ys, mode="markers", hovertext=hover, hoverinfo="text", name="messages",
+                      marker=dict(size=11, color=colors, line=dict(width=1, color="white")))
+
+
+def _caption(lay: Layout, text: str) -> go.Scatter:
+    return go.Scatter(x=[0.05], y=[-0.3], mode="text", text=[text], textposition="bottom right",
+                      hoverinfo="skip", name="caption", textfont=dict(size=11, color="#333"))
+
+
+def _caption_text(t: float, recent, in_flight: int, by: str) -> str:
+    lines = [f"<b>t = {t:.4f} s</b>" + (f" · {in_flight} messages in this frame" if by == "time" else "")]
+    lines += [f"{m.time:.4f} s  {m.source} → {m.target}: {m.summary[:70]}" for m in recent]
+    return "<br>".join(lines)
+
+
+def _show_frame(fig: go.Figure, frame: go.Frame, moving: int) -> None:
+    """Make the figure's own state the first frame (what shows before ▶ is pressed)."""
+    for index, data in zip(frame.traces, frame.data):
+        fig.data[index].update(data.to_plotly_json())
+
+
+def _color_key(fig: go.Figure) -> None:
+    parts = [f'<span style="color:{style.MESSAGE_COLORS[c]}">● {label}</span>'
+             for c, label in CATEGORIES.items()]
+    fig.add_annotation(xref="paper", yref="paper", x=0, y=1, yshift=8, xanchor="left",
+                       yanchor="bottom", showarrow=False, font=dict(size=10), text=" · ".join(parts))
