@@ -50,7 +50,8 @@ class ReplicaSetController(Controller):
     def __init__(self, manager):
         super().__init__(manager)
         self.expectations: dict[str, dict] = {}
-        self.pods_by_owner: dict[str, dict[str, tuple]] = {}  # owner uid -> {key: (pod, ready)}
+        self.pods_by_owner: dict[str, dict[str, tuple]] = {}  # owner uid -> {key: entry}
+        self.counts: dict[str, list] = {}                     # owner uid -> [n, labeled, ready]
         rs = self.informer("replicasets")
         rs.add_handlers(on_add=self.enqueue, on_update=lambda old, new: self.enqueue(new),
                         on_delete=self.enqueue)
@@ -66,17 +67,33 @@ class ReplicaSetController(Controller):
         return None
 
     def _index(self, pod: dict, remove: bool = False) -> None:
-        """Keep active Pods indexed by their controller's uid (a client-go Indexer),
-        with their readiness computed once per Pod version."""
+        """Keep active Pods indexed by their controller's uid (a client-go Indexer).
+
+        Each entry is ``(pod, fully_labeled, ready)``, computed once per Pod version, and
+        ``counts[uid]`` keeps their sums so writing status does not re-read every Pod.
+        """
         ref = controller_ref(pod)
         if not ref:
             return
-        bucket = self.pods_by_owner.setdefault(ref["uid"], {})
+        uid = ref["uid"]
+        bucket = self.pods_by_owner.setdefault(uid, {})
+        counts = self.counts.setdefault(uid, [0, 0, 0])
         pod_key = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+        old = bucket.pop(pod_key, None)
+        if old is not None:
+            counts[0] -= 1
+            counts[1] -= old[1]
+            counts[2] -= old[2]
         if remove or not is_pod_active(pod):
-            bucket.pop(pod_key, None)
-        else:
-            bucket[pod_key] = (pod, is_pod_ready(pod))
+            return
+        rs = self.informer("replicasets").get(f"{pod['metadata']['namespace']}/{ref['name']}")
+        labels = ((rs or {}).get("spec", {}).get("template", {}).get("metadata") or {}).get("labels") or {}
+        pod_labels = pod["metadata"].get("labels") or {}
+        entry = (pod, all(pod_labels.get(k) == v for k, v in labels.items()), is_pod_ready(pod))
+        bucket[pod_key] = entry
+        counts[0] += 1
+        counts[1] += entry[1]
+        counts[2] += entry[2]
 
     def _pod_added(self, pod: dict) -> None:
         self._index(pod)
@@ -125,7 +142,7 @@ class ReplicaSetController(Controller):
         if self._satisfied(key) and not rs["metadata"].get("deletionTimestamp"):
             pods = [owned[k][0] for k in sorted(owned)]
             yield from self._manage(key, rs, pods)
-        yield from self._update_status(rs, list(owned.values()))
+        yield from self._update_status(rs, owned)
 
     def _manage(self, key: str, rs: dict, pods: list):
         want = rs["spec"].get("replicas", 1)
@@ -189,20 +206,19 @@ class ReplicaSetController(Controller):
                                  "controller": True, "blockOwnerDeletion": True}]},
                 "spec": template["spec"]}
 
-    def _update_status(self, rs: dict, owned: list):
-        """Write status from the owned Pods: ``owned`` is [(pod, ready)]."""
+    def _update_status(self, rs: dict, owned: dict):
+        """Write status from the owned Pods' index entries (see :meth:`_index`)."""
         min_ready = rs["spec"].get("minReadySeconds", 0)
-        labels = ((rs["spec"]["template"].get("metadata") or {}).get("labels") or {}).items()
         status = dict(rs.get("status") or {})
-        ready = sum(r for _, r in owned)
+        replicas, labeled, ready = self.counts.get(rs["metadata"]["uid"], (0, 0, 0))
         if min_ready:
-            available = sum(1 for p, r in owned if r and is_pod_available(p, min_ready, self.env.now))
+            available = sum(1 for p, _, r in owned.values()
+                            if r and is_pod_available(p, min_ready, self.env.now))
         else:
             available = ready
         new = {
-            "replicas": len(owned),
-            "fullyLabeledReplicas": sum(1 for p, _ in owned
-                                        if labels <= (p["metadata"].get("labels") or {}).items()),
+            "replicas": replicas,
+            "fullyLabeledReplicas": labeled,
             "readyReplicas": ready,
             "availableReplicas": available,
             "observedGeneration": rs["metadata"].get("generation", 1),
