@@ -164,3 +164,31 @@ def test_name_syntax():
 def test_selector_nothing():
     assert Selector.nothing().matches({}) is False
     assert Selector().matches({}) is True
+
+
+# ----------------------------------------------------------------------------- properties
+from hypothesis import given, strategies as st  # noqa: E402
+
+_names = st.from_regex(r"\A[a-z][a-z0-9]{0,5}\Z")
+_requirement = st.one_of(
+    st.tuples(_names, st.sampled_from(["=", "==", "!="]), _names).map(lambda t: f"{t[0]}{t[1]}{t[2]}"),
+    st.tuples(_names, st.sampled_from(["in", "notin"]), st.lists(_names, min_size=1, max_size=3))
+      .map(lambda t: f"{t[0]} {t[1]} ({','.join(t[2])})"),
+    _names, _names.map(lambda n: "!" + n),
+)
+
+
+@given(st.lists(_requirement, max_size=4), st.dictionaries(_names, _names, max_size=4))
+def test_string_form_round_trips(reqs, labels):
+    sel = parse_selector(",".join(reqs))
+    again = parse_selector(str(sel))
+    assert str(again) == str(sel)
+    assert again.matches(labels) == sel.matches(labels)
+
+
+@given(st.dictionaries(_names, _names, max_size=4), st.dictionaries(_names, _names, max_size=4))
+def test_match_labels_is_a_subset_test(match_labels, labels):
+    expected = all(labels.get(k) == v for k, v in match_labels.items())
+    assert matches({"matchLabels": match_labels}, labels) == expected
+    if match_labels:
+        assert parse_selector(selector_to_string({"matchLabels": match_labels})).matches(labels) == expected

@@ -17,6 +17,7 @@ becomes ``500m``.  As in Go, a string that is already canonical is kept verbatim
 from __future__ import annotations
 
 from fractions import Fraction
+from math import gcd
 from typing import Optional, Union
 
 # quantity.go: splitREString and the three parse errors, worded exactly as Kubernetes.
@@ -303,18 +304,13 @@ def _decimal_parts(amount: Fraction) -> tuple[int, int]:
     num, den, exponent = amount.numerator, amount.denominator, 0
     while den != 1:
         num, exponent = num * 10, exponent - 1
-        g = _gcd(num, den)
+        g = gcd(num, den)
         num, den = num // g, den // g
         if exponent < -40:   # not a decimal fraction; cannot come from parsing
             raise ValueError("quantity is not a decimal value")
     while num % 10 == 0:
         num, exponent = num // 10, exponent + 1
     return num, exponent
-
-
-def _gcd(a: int, b: int) -> int:
-    from math import gcd
-    return gcd(a, b)
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from kubesim.errors import BadRequestError, FieldError
-from kubesim.api.quantity import ERR_FORMAT_WRONG, parse_quantity
+from kubesim.api.quantity import parse_quantity
 from kubesim.api.selectors import (
     DNS1123_LABEL_FMT, is_dns1123_subdomain, is_qualified_name, is_valid_label_value,
     label_selector_as_selector, regex_error, max_len_error, validate_label_selector, validate_labels,
@@ -989,32 +989,23 @@ def validate(obj: dict, rt, old: Optional[dict] = None) -> list[FieldError]:
     the object may be stored.  The caller wraps them in an InvalidError.
     """
     errs = Errors()
-    meta = obj.get("metadata") or {}
-    kind = rt.kind
+    kind, spec = rt.kind, obj.get("spec") or {}
+    old_spec = (old or {}).get("spec") or {}
     if old is not None and kind not in ("RoleBinding", "ClusterRoleBinding"):
         validate_object_meta_update(obj, old, errs)
-    if kind == "Namespace":
-        validate_object_meta(meta, rt, errs)
-    elif old is None or kind != "Pod":
-        validate_object_meta(meta, rt, errs)
+    validate_object_meta(obj.get("metadata") or {}, rt, errs)
     if kind == "Pod":
-        if old is None:
-            validate_pod(obj, errs)
-        else:
-            validate_object_meta(meta, rt, errs)
-            validate_pod_update(obj, old, errs)
-    elif kind == "Deployment":
-        validate_deployment_spec(obj.get("spec") or {}, errs)
-        if old is not None:      # registry/apps/deployment/strategy.go ValidateUpdate (apps/v1)
-            if (obj.get("spec") or {}).get("selector") != (old.get("spec") or {}).get("selector"):
-                errs.invalid("spec.selector", go_label_selector((obj.get("spec") or {}).get("selector") or {}),
-                             "field is immutable")
-    elif kind == "ReplicaSet":
-        validate_replicated_spec(obj.get("spec") or {}, errs, "ReplicaSet")
+        validate_pod(obj, errs)
         if old is not None:
-            if (obj.get("spec") or {}).get("selector") != (old.get("spec") or {}).get("selector"):
-                errs.invalid("spec.selector", go_label_selector((obj.get("spec") or {}).get("selector") or {}),
-                             "field is immutable")
+            validate_pod_update(obj, old, errs)
+    elif kind in ("Deployment", "ReplicaSet"):
+        if kind == "Deployment":
+            validate_deployment_spec(spec, errs)
+        else:
+            validate_replicated_spec(spec, errs, kind)
+        # registry/apps/{deployment,replicaset}/strategy.go ValidateUpdate: apps/v1 selectors are immutable
+        if old is not None and spec.get("selector") != old_spec.get("selector"):
+            errs.invalid("spec.selector", go_label_selector(spec.get("selector") or {}), "field is immutable")
     elif kind == "Service":
         validate_service(obj, errs)
         if old is not None:
@@ -1031,6 +1022,4 @@ def validate(obj: dict, rt, old: Optional[dict] = None) -> list[FieldError]:
             validate_object_meta_update(obj, old, errs)
             if (obj.get("roleRef") or {}) != (old.get("roleRef") or {}):
                 errs.invalid("roleRef", _go_role_ref(obj.get("roleRef") or {}), "cannot change roleRef")
-    elif kind == "Namespace":
-        pass
     return list(errs)
