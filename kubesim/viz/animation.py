@@ -10,8 +10,8 @@ from . import style
 from .graph import add_boxes, add_edges, finish_axes, node_names, node_trace
 from .layout import Layout, layout
 from .player import MAX_FRAMES, add_player, frame_ends
-from .tracedata import (CATEGORIES, Include, arrival, category, down_at, end_time, messages,
-                        topology, trace_of)
+from .tracedata import (CATEGORIES, Include, category, down_at, end_time, faults, messages,
+                        pair, topology, trace_of)
 
 CAPTION_LINES = 4
 
@@ -40,34 +40,51 @@ def message_animation(trace_or_cluster, start: float = 0.0, end: Optional[float]
     end = end_time(trace) if end is None else end
     msgs = messages(trace, start, end, include, exclude_rpc)
     lay = layout(topo)
-    fig = go.Figure()
-    add_boxes(fig, lay, down_at(trace, start), set())
-    add_edges(fig, topo, lay, Counter(tuple(sorted((m.source, m.target))) for m in msgs))
-    names = node_names(lay)
-    fig.add_trace(node_trace(topo, lay, names, down_at(trace, start)))
-    moving = len(fig.data)
+    fig = _background(trace, topo, lay, msgs, start)
+    nodes = len(fig.data) - 1
     fig.add_trace(_dots([], lay))
-    fig.add_trace(_caption(lay, ""))
+    fig.add_trace(_caption(""))
     steps = _time_frames(msgs, start, end, frames) if by == "time" else _step_frames(msgs, frames)
+    changing = any(start < r.time <= end for r in faults(trace, end))
     frame_list, labels = [], []
     for k, (t, shown, progress, recent) in enumerate(steps):
-        data = [node_trace(topo, lay, names, down_at(trace, t)), _dots(list(zip(shown, progress)), lay),
-                _caption(lay, _caption_text(t, recent, len(shown), by))]
-        frame_list.append(go.Frame(name=str(k), data=data, traces=[moving - 1, moving, moving + 1]))
+        data = [_dots(list(zip(shown, progress)), lay), _caption(_caption_text(t, recent, len(shown), by))]
+        if changing:        # components crash or come back during the window
+            data.append(_node_state(topo, lay, down_at(trace, t)))
+        frame_list.append(go.Frame(name=str(k), data=data, traces=[nodes + 1, nodes + 2, nodes][:len(data)]))
         labels.append(f"t = {t:.3f} s")
-    style.base_layout(fig, title or _title(start, end, len(msgs), by),
+    style.base_layout(fig, title or _title(start, end, len(msgs), by, len(steps)),
                       height=int(200 + 62 * lay.height))
     finish_axes(fig, lay, bottom=-1.6)
     fig.update_layout(margin=dict(b=70))
     _color_key(fig)
     if frame_list:
-        _show_frame(fig, frame_list[0], moving)
+        _show_frame(fig, frame_list[0])
         add_player(fig, frame_list, labels, duration=400 if by == "step" else 250, active=0)
     return fig
 
 
-def _title(start: float, end: float, count: int, by: str) -> str:
-    how = "one step per message" if by == "step" else "time stretched so each dot crosses in one frame"
+def _background(trace, topo, lay: Layout, msgs, start: float) -> go.Figure:
+    """The component graph as it was at ``start``, its lines faint so the dots stand out."""
+    fig = go.Figure()
+    add_boxes(fig, lay, down_at(trace, start), set())
+    add_edges(fig, topo, lay, Counter(pair(m.source, m.target) for m in msgs), opacity=0.3)
+    fig.add_trace(node_trace(topo, lay, node_names(lay), down_at(trace, start)))
+    return fig
+
+
+def _node_state(topo, lay: Layout, down: set) -> go.Scatter:
+    """Only what changes when components crash: marker colours, outlines and labels."""
+    full = node_trace(topo, lay, node_names(lay), down)
+    return go.Scatter(text=full.text, marker=full.marker)
+
+
+def _title(start: float, end: float, count: int, by: str, frames: int) -> str:
+    if by == "step":
+        per = -(-count // max(frames, 1))
+        how = "one message per step" if per <= 1 else f"about {per} messages per step"
+    else:
+        how = "time stretched so each dot crosses in one frame"
     return f"Messages from t = {start:g} s to {end:g} s ({count} messages, {how})"
 
 
@@ -101,23 +118,34 @@ def _step_frames(msgs, frames: int):
 
 # ---------------------------------------------------------------------- traces
 def _dots(shown: list, lay: Layout) -> go.Scatter:
-    """One dot per message in flight: ``shown`` is a list of (record, progress 0…1)."""
-    xs, ys, colors, hover = [], [], [], []
+    """One arrow head per message on its way: ``shown`` is a list of (record, progress 0…1).
+
+    Each message is drawn as a short tail and an arrow head pointing at its target.
+    """
+    xs, ys, colors, sizes, hover = [], [], [], [], []
     for m, p in shown:
         if m.source not in lay.pos or m.target not in lay.pos:
             continue
-        (x0, y0), (x1, y1) = lay.pos[m.source], lay.pos[m.target]
-        if "dropped" in m.ref:
-            p = min(p, 0.5)
-        xs.append(round(x0 + p * (x1 - x0), 4))
-        ys.append(round(y0 + p * (y1 - y0), 4))
-        colors.append(style.MESSAGE_COLORS[category(m)])
-        hover.append(f"t={m.time:.6f} s → {arrival(m):.6f} s<br>{m.source} → {m.target}<br>{m.summary}")
-    return go.Scatter(x=xs, y=ys, mode="markers", hovertext=hover, hoverinfo="text", name="messages",
-                      marker=dict(size=11, color=colors, line=dict(width=1, color="white")))
+        p = min(p, 0.5) if "dropped" in m.ref else p
+        for q in (max(p - 0.1, 0), p):
+            xs.append(_along(lay.pos[m.source][0], lay.pos[m.target][0], q))
+            ys.append(_along(lay.pos[m.source][1], lay.pos[m.target][1], q))
+        xs.append(None)
+        ys.append(None)
+        colors += [style.MESSAGE_COLORS[category(m)]] * 3
+        sizes += [0, 16, 0]
+        hover += ["", f"{m.source} → {m.target}<br>{m.summary[:60]}", ""]
+    return go.Scatter(x=xs, y=ys, mode="lines+markers", hovertext=hover, hoverinfo="text",
+                      name="messages", line=dict(color="rgba(60,60,60,0.35)", width=2),
+                      marker=dict(size=sizes, color=colors, symbol="arrow", angleref="previous",
+                                  line=dict(width=0.5, color="white")))
 
 
-def _caption(lay: Layout, text: str) -> go.Scatter:
+def _along(a: float, b: float, q: float) -> float:
+    return round(a + q * (b - a), 4)
+
+
+def _caption(text: str) -> go.Scatter:
     return go.Scatter(x=[0.05], y=[-0.3], mode="text", text=[text], textposition="bottom right",
                       hoverinfo="skip", name="caption", textfont=dict(size=11, color="#333"))
 
@@ -128,7 +156,7 @@ def _caption_text(t: float, recent, in_flight: int, by: str) -> str:
     return "<br>".join(lines)
 
 
-def _show_frame(fig: go.Figure, frame: go.Frame, moving: int) -> None:
+def _show_frame(fig: go.Figure, frame: go.Frame) -> None:
     """Make the figure's own state the first frame (what shows before ▶ is pressed)."""
     for index, data in zip(frame.traces, frame.data):
         fig.data[index].update(data.to_plotly_json())

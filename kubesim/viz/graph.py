@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 
 from . import style
 from .layout import Box, Layout, layout, runtime_name
-from .tracedata import (Topology, down_at, lane_key, messages, partition_at, role, topology,
-                        trace_of)
+from .tracedata import (Topology, down_at, lane_key, messages, pair, partition_at, role,
+                        topology, trace_of)
 
 
 def component_graph(cluster, at: Optional[float] = None, highlight: Iterable[str] = (),
@@ -62,11 +62,11 @@ def finish_axes(fig: go.Figure, lay: Layout, bottom: float = -0.5) -> None:
 
 
 # ---------------------------------------------------------------------- reading the trace
-def edge_counts(trace, at: Optional[float] = None) -> Counter:
-    """Messages per unordered pair of components sent up to ``at`` (dropped ones included)."""
+def edge_counts(trace, at: Optional[float] = None, start: float = 0.0) -> Counter:
+    """Messages per pair of components sent in ``[start, at]`` (dropped ones included)."""
     counts: Counter = Counter()
-    for r in messages(trace, end=at):
-        counts[tuple(sorted((r.source, r.target)))] += 1
+    for r in messages(trace, start, at):
+        counts[pair(r.source, r.target)] += 1
     return counts
 
 
@@ -81,10 +81,10 @@ def expected_paths(topo: Topology) -> set[tuple]:
         if role(name) in ("kube-apiserver", "etcd"):
             continue
         for api in apis[:1]:
-            paths.add(tuple(sorted((name, api))))
+            paths.add(pair(name, api))
     for api in apis:
         for member in etcds[:1]:
-            paths.add(tuple(sorted((api, member))))
+            paths.add(pair(api, member))
     return paths
 
 
@@ -145,13 +145,14 @@ def edge_width(count: int) -> float:
     return round(1 + 1.5 * math.log10(count), 2) if count else 1.0
 
 
-def add_edges(fig: go.Figure, topo: Topology, lay: Layout, counts: Counter) -> None:
+def add_edges(fig: go.Figure, topo: Topology, lay: Layout, counts: Counter,
+              opacity: float = 0.55) -> None:
     """Lines between components: traced paths solid, untouched paths dotted, CRI dashed."""
     hover_x, hover_y, hover_text = [], [], []
     for (a, b), n in sorted(counts.items()):
         if a in lay.pos and b in lay.pos:
             color = style.MESSAGE_COLORS["etcd" if "etcd" in (role(a), role(b)) else "request"]
-            _line(fig, lay.pos[a], lay.pos[b], color, edge_width(n), "solid", 0.55)
+            _line(fig, lay.pos[a], lay.pos[b], color, edge_width(n), "solid", opacity)
             hover_x.append((lay.pos[a][0] + lay.pos[b][0]) / 2)
             hover_y.append((lay.pos[a][1] + lay.pos[b][1]) / 2)
             hover_text.append(f"{a} ↔ {b}<br>{n} message{'s' if n != 1 else ''}")
@@ -193,12 +194,20 @@ def node_trace(topo: Topology, lay: Layout, names: list[str], down: set) -> go.S
         x=[lay.pos[n][0] for n in names], y=[lay.pos[n][1] for n in names],
         mode="markers+text", name="components", hoverinfo="text",
         text=[_label(n) + (" ✗" if c else "") for n, c in zip(names, crashed)],
-        textposition="bottom center", textfont=dict(size=11),
+        textposition=[_label_position(n) for n in names], textfont=dict(size=11),
         hovertext=[_hover(n, topo, c) for n, c in zip(names, crashed)],
         marker=dict(size=18, color=[style.CRASHED_FILL if c else style.color_of(n)
                                     for n, c in zip(names, crashed)],
                     line=dict(width=[3 if c else 1 for c in crashed],
                               color=[style.CRASHED_LINE if c else "white" for c in crashed])))
+
+
+def _label_position(name: str) -> str:
+    """Where a marker's label goes, chosen so that no line crosses it."""
+    r = role(name)
+    if r in ("kubelet", "container runtime", "kubectl"):
+        return "middle right"
+    return "top right" if r == "kube-apiserver" else "bottom center"
 
 
 def _label(name: str) -> str:

@@ -20,12 +20,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .tracedata import Topology, host_key, natural_key, role
+from .tracedata import Topology, natural_key, role
 
 NODE_W, NODE_H, NODE_GAP = 1.7, 1.5, 0.3
 ZONE_ROW = NODE_H + 0.4
 LEFT = 1.0                 # room for the zone labels
-CP_HEIGHT = 3.0
+CP_HEIGHT = 2.7
 
 
 @dataclass
@@ -114,7 +114,8 @@ def _place_control_plane(out: Layout, topo: Topology, bottom: float) -> None:
         by_role.setdefault(role(name), []).append(name)
     api_y = top - 1.0
     _row(out, by_role.pop("kube-apiserver", []), w / 2, api_y, 1.6)
-    _ring(out, by_role.pop("etcd", []), w - 1.3, bottom + 1.4)
+    etcd = by_role.pop("etcd", [])
+    _ring(out, etcd, w - 1.3, api_y if len(etcd) == 1 else bottom + 1.3)
     out.pos.update({n: (1.7, api_y) for n in by_role.pop("kube-controller-manager", [])})
     out.pos.update({n: (1.7, bottom + 0.7) for n in by_role.pop("kube-scheduler", [])})
     extras = [n for group in by_role.values() for n in group]
@@ -148,6 +149,3 @@ def _ring(out: Layout, names: list[str], cx: float, cy: float, radius: float = 0
         out.pos[name] = (round(cx + radius * math.cos(angle), 6),
                          round(cy + 0.8 * radius * math.sin(angle), 6))
 
-
-def sorted_hosts(hosts) -> list[str]:
-    return sorted(hosts, key=host_key)

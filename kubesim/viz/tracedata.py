@@ -97,6 +97,11 @@ def lane_key(name: str) -> tuple:
     return (rank, (0, []), False, natural_key(name))
 
 
+def pair(a: str, b: str) -> tuple[str, str]:
+    """An unordered pair of components, in lane order (``("kubectl", "kube-apiserver-1")``)."""
+    return tuple(sorted((a, b), key=lane_key))
+
+
 # ---------------------------------------------------------------------- sources
 def trace_of(source) -> Trace:
     """The :class:`Trace` of a ``Cluster`` (or the trace itself, or a list of records)."""
@@ -220,7 +225,8 @@ def down_at(trace: Trace, at: Optional[float] = None) -> set[str]:
     """Names (components and hosts) that are crashed at time ``at`` (end of trace if None)."""
     down: set[str] = set()
     for r in faults(trace, at):
-        names = set(r.ref.get("components") or []) | ({r.ref["target"]} if r.ref.get("target") else set())
+        target = r.target or r.ref.get("target", "")
+        names = set(r.ref.get("components") or []) | ({target} if target else set())
         if r.summary.startswith("crash"):
             down |= names
         elif r.summary.startswith("restart"):

@@ -1,0 +1,1 @@
+"""Per-lesson helpers: scenario builders and the exercise checks each lesson's notebooks call."""
