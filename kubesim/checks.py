@@ -22,7 +22,7 @@ Usage in an exercise notebook::
 
 If the learner has not run the cell that defines ``manifest``, the second cell prints::
 
-    ❌ Not yet: run the cell that defines `manifest` first
+    ❌ Not yet: `manifest` has no value — write your answer in the cell that defines it and run that cell
 
 A whole check can also be written as a function::
 
@@ -117,7 +117,7 @@ def verdict_for(exc: BaseException) -> Verdict:
     """Turn an exception raised while checking into a one-line ❌ :class:`Verdict`.
 
     * ``NotImplementedError`` → "Not yet: replace the `raise NotImplementedError` line …"
-    * ``NameError`` for ``x`` → "Not yet: run the cell that defines `x` first"
+    * ``NameError`` for ``x`` → "Not yet: `x` has no value — write your answer in the cell that defines it and run that cell"
     * :class:`kubesim.errors.KubesimError` → its text, exactly as kubectl would print it
     * ``AssertionError`` → its message (or a generic "Not yet")
     * anything else → "Not yet: your code raised <Type>: <message>"
@@ -127,7 +127,7 @@ def verdict_for(exc: BaseException) -> Verdict:
     if isinstance(exc, NameError):
         name = _undefined_name(exc)
         if name:
-            return Verdict(False, f"Not yet: run the cell that defines `{name}` first",
+            return Verdict(False, f"Not yet: `{name}` has no value — write your answer in the cell that defines it and run that cell",
                            "undefined-name")
         return Verdict(False, f"Not yet: {_one_line(exc)}", "undefined-name")
     if isinstance(exc, KubesimError):

@@ -38,7 +38,7 @@ def test_check_accepts_a_callable_and_converts_its_exception(capsys):
 
     verdict = check(answer, ok="answered")
     assert not verdict and verdict.reason == "undefined-name"
-    assert lines(capsys) == [f"{FAIL} Not yet: run the cell that defines `undefined_answer` first"]
+    assert lines(capsys) == [f"{FAIL} Not yet: `undefined_answer` has no value — write your answer in the cell that defines it and run that cell"]
     assert check(lambda: 3 == 3, ok="lazy")
 
 
@@ -66,11 +66,11 @@ def test_verdict_is_not_displayed_twice_in_jupyter(capsys):
 @pytest.mark.parametrize("exc, reason, message", [
     (NotImplementedError("Your answer here"), "not-implemented", NOT_IMPLEMENTED),
     (NameError("name 'replicas' is not defined", name="replicas"), "undefined-name",
-     "Not yet: run the cell that defines `replicas` first"),
+     "Not yet: `replicas` has no value — write your answer in the cell that defines it and run that cell"),
     (NameError("name 'pods' is not defined"), "undefined-name",
-     "Not yet: run the cell that defines `pods` first"),
+     "Not yet: `pods` has no value — write your answer in the cell that defines it and run that cell"),
     (UnboundLocalError("cannot access local variable 'x' where it is not associated with a value"),
-     "undefined-name", "Not yet: run the cell that defines `x` first"),
+     "undefined-name", "Not yet: `x` has no value — write your answer in the cell that defines it and run that cell"),
     (NotFoundError("pods", "web-1"), "kubesim-error",
      'Error from server (NotFound): pods "web-1" not found'),
     (KubesimError("error: unknown command"), "kubesim-error", "error: unknown command"),
@@ -100,7 +100,7 @@ def test_checking_swallows_name_error_from_learner_code(capsys):
     with checking("the manifest") as c:
         check(manifest["kind"] == "Deployment", ok="a Deployment")  # noqa: F821
     assert not c
-    assert lines(capsys) == [f"{FAIL} Not yet: run the cell that defines `manifest` first"]
+    assert lines(capsys) == [f"{FAIL} Not yet: `manifest` has no value — write your answer in the cell that defines it and run that cell"]
 
 
 def test_checking_swallows_kubesim_errors(capsys):
