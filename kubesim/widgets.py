@@ -28,7 +28,8 @@ __all__ = ["TraceScrubber", "ClusterConsole", "Predict", "predict"]
 # ---------------------------------------------------------------------- showing things in an Output
 def text_output(text: str) -> dict:
     """An Output entry that prints ``text``."""
-    return {"output_type": "stream", "name": "stdout", "text": text if text.endswith("\n") else text + "\n"}
+    text = text if text.endswith("\n") else text + "\n"
+    return {"output_type": "stream", "name": "stdout", "text": text}
 
 
 def figure_output(fig) -> dict:
@@ -66,6 +67,7 @@ class TraceScrubber(widgets.VBox):
     def __init__(self, cluster_or_trace, start: float = 0.0, end: Optional[float] = None,
                  include=None, exclude_rpc: Iterable[str] = (), rows: int = 12,
                  diagram_messages: int = 30, interval_ms: int = 700):
+        """Build the controls for ``cluster_or_trace`` and show the first message."""
         self.trace = trace_of(cluster_or_trace)
         self.messages = messages(self.trace, start, end, include, exclude_rpc)
         self.rows, self.diagram_messages = rows, diagram_messages
@@ -116,6 +118,7 @@ class ClusterConsole(widgets.VBox):
     """
 
     def __init__(self, cluster, pods_command: str = "get pods -o wide", graph: bool = True):
+        """Build the buttons for ``cluster`` and show its current state."""
         self.cluster = cluster
         self.pods_command = pods_command
         self.with_graph = graph
@@ -158,6 +161,7 @@ class ClusterConsole(widgets.VBox):
         self._act("restart", self.cluster.restart)
 
     def _act(self, verb: str, action) -> None:
+        """Run ``action`` on the selected target; report failures instead of raising."""
         name = self.target.value
         try:
             action(name)
@@ -167,15 +171,16 @@ class ClusterConsole(widgets.VBox):
         self._done(f"{verb} {name}")
 
     def _done(self, what: str, error: bool = False) -> None:
+        """Log what happened and redraw."""
         self.history.append(f"t = {self.cluster.now:.1f} s: {what}")
         self.refresh(error=error)
 
     def refresh(self, error: bool = False) -> None:
         """Redraw the status line, the kubectl output and the component graph."""
         color = "#d62728" if error else "#333"
-        last = html.escape(self.history[-1]) if self.history else "ready"
-        self.status.value = (f'<span style="color:{color}">t = {self.cluster.now:.1f} s — '
-                             f'{last}</span>')
+        last = self.history[-1] if self.history else f"t = {self.cluster.now:.1f} s: ready"
+        last = html.escape(last)
+        self.status.value = f'<span style="color:{color}">{last}</span>'
         show(self.output, self.kubectl_text())
         if self.with_graph:
             show(self.graph, viz.component_graph(self.cluster))
@@ -198,6 +203,7 @@ class Predict(widgets.VBox):
 
     def __init__(self, question: str, options: Sequence[str], answer: Union[str, int],
                  explanation: str = ""):
+        """Build the question; ``answer`` is an option or its index."""
         options = [str(o) for o in options]
         if isinstance(answer, int) and not isinstance(answer, bool) and str(answer) not in options:
             answer = options[answer]

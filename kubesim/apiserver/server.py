@@ -274,7 +274,8 @@ class APIServer(Component):
                       "watch ERROR 410 Gone", rpc="api")
             return 0, None
         watcher = {"rt": rt, "namespace": req.get("namespace") if rt.namespaced else None,
-                   "match": _matcher(req), "client": client, "id": req["id"]}
+                   "match": _matcher(req), "client": client, "id": req["id"],
+                   "node": _node_of_selector(req) if rt.kind == "Pod" else None}
         self._watchers[(client, req["id"])] = watcher
         for change in self.cache.since(rv):
             self._deliver(watcher, change)
@@ -284,12 +285,21 @@ class APIServer(Component):
     def _fan_out(self, change: Change) -> None:
         # One copy per change, shared by every watcher: like client-go's informer caches,
         # components must treat watched objects as read-only (they copy before changing).
+        # Like the Cacher's triggerFunc for spec.nodeName, a kubelet's Pod watch is only
+        # considered for Pods that are (or were) on its node.
+        nodes = None
+        if change.rt.kind == "Pod":
+            nodes = {change.obj["spec"].get("nodeName"),
+                     (change.old or {}).get("spec", {}).get("nodeName")}
         shared = None
         for watcher in list(self._watchers.values()):
-            if watcher["rt"] is change.rt:
-                if shared is None:
-                    shared = deep_copy(change.obj)
-                self._deliver(watcher, change, shared)
+            if watcher["rt"] is not change.rt:
+                continue
+            if nodes is not None and watcher["node"] is not None and watcher["node"] not in nodes:
+                continue
+            if shared is None:
+                shared = deep_copy(change.obj)
+            self._deliver(watcher, change, shared)
 
     def _deliver(self, watcher: dict, change: Change, shared: Optional[dict] = None) -> None:
         """Send a change to one watcher, turning selector moves into ADDED/DELETED."""
@@ -528,6 +538,14 @@ def _same(a: dict, b: dict) -> bool:
     strip = lambda o: {**o, "metadata": {k: v for k, v in o["metadata"].items()
                                          if k != "resourceVersion"}}
     return strip(a) == strip(b)
+
+
+def _node_of_selector(req: dict) -> Optional[str]:
+    """The node of a ``spec.nodeName=<node>`` field selector (a kubelet's watch), if any."""
+    for field, op, value in parse_field_selector(req.get("options", {}).get("fieldSelector") or ""):
+        if field == "spec.nodeName" and op == "=":
+            return value
+    return None
 
 
 def parse_field_selector(text: str) -> list[tuple[str, str, str]]:

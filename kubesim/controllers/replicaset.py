@@ -139,7 +139,8 @@ class ReplicaSetController(Controller):
             return
         uid = rs["metadata"]["uid"]
         owned = self.pods_by_owner.get(uid, {})
-        if self._satisfied(key) and not rs["metadata"].get("deletionTimestamp"):
+        want = rs["spec"].get("replicas", 1)
+        if len(owned) != want and self._satisfied(key) and not rs["metadata"].get("deletionTimestamp"):
             pods = [owned[k][0] for k in sorted(owned)]
             yield from self._manage(key, rs, pods)
         yield from self._update_status(rs, owned)

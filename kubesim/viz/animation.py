@@ -20,7 +20,7 @@ def message_animation(trace_or_cluster, start: float = 0.0, end: Optional[float]
                       frames: int = 60, include: Include = None,
                       exclude_rpc: Iterable[str] = (), by: str = "time",
                       title: Optional[str] = None) -> go.Figure:
-    """Animate the messages sent in ``[start, end]`` as dots travelling along the component graph.
+    """Animate the messages sent in ``[start, end]`` travelling along the component graph.
 
     ``by="time"`` (default): the frames split the time window evenly.  Network latency is
     about a millisecond, far shorter than a frame, so time is stretched: every message sent
@@ -36,32 +36,42 @@ def message_animation(trace_or_cluster, start: float = 0.0, end: Optional[float]
     the last few message summaries.  ``include`` / ``exclude_rpc`` select messages as in
     :func:`kubesim.viz.tracedata.messages`.  At most 100 frames.
     """
+    if by not in ("time", "step"):
+        raise ValueError(f'by must be "time" or "step", not {by!r}')
     trace, topo = trace_of(trace_or_cluster), topology(trace_or_cluster)
     end = end_time(trace) if end is None else end
     msgs = messages(trace, start, end, include, exclude_rpc)
     lay = layout(topo)
     fig = _background(trace, topo, lay, msgs, start)
-    nodes = len(fig.data) - 1
-    fig.add_trace(_dots([], lay))
-    fig.add_trace(_caption(""))
     steps = _time_frames(msgs, start, end, frames) if by == "time" else _step_frames(msgs, frames)
-    changing = any(start < r.time <= end for r in faults(trace, end))
-    frame_list, labels = [], []
-    for k, (t, shown, progress, recent) in enumerate(steps):
-        data = [_dots(list(zip(shown, progress)), lay), _caption(_caption_text(t, recent, len(shown), by))]
-        if changing:        # components crash or come back during the window
-            data.append(_node_state(topo, lay, down_at(trace, t)))
-        frame_list.append(go.Frame(name=str(k), data=data, traces=[nodes + 1, nodes + 2, nodes][:len(data)]))
-        labels.append(f"t = {t:.3f} s")
+    frame_list = _frames(trace, topo, lay, steps, by, first_trace=len(fig.data) - 1,
+                         crashes=any(start < r.time <= end for r in faults(trace, end)))
+    fig.add_traces(frame_list[0].data[:2])
     style.base_layout(fig, title or _title(start, end, len(msgs), by, len(steps)),
                       height=int(200 + 62 * lay.height))
     finish_axes(fig, lay, bottom=-1.6)
-    fig.update_layout(margin=dict(b=70))
+    fig.update_layout(margin=dict(t=90, b=70))
     _color_key(fig)
-    if frame_list:
-        _show_frame(fig, frame_list[0])
-        add_player(fig, frame_list, labels, duration=400 if by == "step" else 250, active=0)
+    add_player(fig, frame_list, [f"t = {t:.3f} s" for t, *_ in steps],
+               duration=400 if by == "step" else 250, active=0)
     return fig
+
+
+def _frames(trace, topo, lay: Layout, steps, by: str, first_trace: int,
+            crashes: bool) -> list[go.Frame]:
+    """One frame per step: the messages on their way, the caption and, when something
+    crashes or restarts in the window, the components' state.  ``first_trace`` is the
+    index of the component markers; the dots and the caption come right after them."""
+    frames = []
+    for k, (t, shown, progress, recent) in enumerate(steps):
+        data = [_dots(list(zip(shown, progress)), lay),
+                _caption(_caption_text(t, recent, len(shown), by))]
+        traces = [first_trace + 1, first_trace + 2]
+        if crashes:
+            data.append(_node_state(topo, lay, down_at(trace, t)))
+            traces.append(first_trace)
+        frames.append(go.Frame(name=str(k), data=data, traces=traces))
+    return frames
 
 
 def _background(trace, topo, lay: Layout, msgs, start: float) -> go.Figure:
@@ -80,6 +90,7 @@ def _node_state(topo, lay: Layout, down: set) -> go.Scatter:
 
 
 def _title(start: float, end: float, count: int, by: str, frames: int) -> str:
+    """The default title: the window, the count and how time is shown."""
     if by == "step":
         per = -(-count // max(frames, 1))
         how = "one message per step" if per <= 1 else f"about {per} messages per step"
@@ -95,13 +106,13 @@ def _time_frames(msgs, start: float, end: float, frames: int):
     width = max(end - start, 1e-9) / frames
     out, i = [], 0
     for k in range(frames):
-        lo, hi = start + k * width, start + (k + 1) * width
+        hi = start + (k + 1) * width
         shown = []
         while i < len(msgs) and msgs[i].time <= hi:
             shown.append(msgs[i])
             i += 1
         progress = [round(0.1 + 0.8 * (hi - m.time) / width, 4) for m in shown]
-        out.append((hi, shown, progress, shown[-CAPTION_LINES:]))
+        out.append((hi, shown, progress, msgs[max(0, i - CAPTION_LINES):i]))
     return out
 
 
@@ -142,28 +153,28 @@ def _dots(shown: list, lay: Layout) -> go.Scatter:
 
 
 def _along(a: float, b: float, q: float) -> float:
+    """The point a fraction ``q`` of the way from ``a`` to ``b``."""
     return round(a + q * (b - a), 4)
 
 
 def _caption(text: str) -> go.Scatter:
+    """The caption under the graph (a text trace, so frames can change it cheaply)."""
     return go.Scatter(x=[0.05], y=[-0.3], mode="text", text=[text], textposition="bottom right",
                       hoverinfo="skip", name="caption", textfont=dict(size=11, color="#333"))
 
 
 def _caption_text(t: float, recent, in_flight: int, by: str) -> str:
-    lines = [f"<b>t = {t:.4f} s</b>" + (f" · {in_flight} messages in this frame" if by == "time" else "")]
+    """The caption: the frame's time and the last few messages sent."""
+    count = f" · {in_flight} messages in this frame" if by == "time" else ""
+    lines = [f"<b>t = {t:.4f} s</b>{count}"]
     lines += [f"{m.time:.4f} s  {m.source} → {m.target}: {m.summary[:70]}" for m in recent]
     return "<br>".join(lines)
 
 
-def _show_frame(fig: go.Figure, frame: go.Frame) -> None:
-    """Make the figure's own state the first frame (what shows before ▶ is pressed)."""
-    for index, data in zip(frame.traces, frame.data):
-        fig.data[index].update(data.to_plotly_json())
-
-
 def _color_key(fig: go.Figure) -> None:
+    """A colour key for the message kinds, above the graph."""
     parts = [f'<span style="color:{style.MESSAGE_COLORS[c]}">● {label}</span>'
              for c, label in CATEGORIES.items()]
-    fig.add_annotation(xref="paper", yref="paper", x=0, y=1, yshift=8, xanchor="left",
-                       yanchor="bottom", showarrow=False, font=dict(size=10), text=" · ".join(parts))
+    fig.add_annotation(xref="paper", yref="paper", x=0, y=1, yshift=6, xanchor="left",
+                       yanchor="bottom", showarrow=False, font=dict(size=10), align="left",
+                       text=style.key_text(parts))

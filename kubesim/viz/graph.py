@@ -118,6 +118,7 @@ def add_boxes(fig: go.Figure, lay: Layout, down: set, lit: set) -> None:
 
 
 def _box_look(box: Box, down: set, lit: set) -> tuple:
+    """Fill, outline colour and dash of a box (crashed nodes red, lit ones gold)."""
     if box.kind == "node":
         if box.host in down:
             return "#fde8e8", style.CRASHED_LINE, "dash"
@@ -129,6 +130,7 @@ def _box_look(box: Box, down: set, lit: set) -> tuple:
 
 
 def _box_label(box: Box, down: set) -> dict:
+    """The label annotation of a box (node name in its corner, region name in bold)."""
     if box.kind == "node":
         text = box.label + (" (down)" if box.host in down else "")
         return dict(x=box.x0 + 0.06, y=box.y1 - 0.05, text=text, showarrow=False,
@@ -137,7 +139,8 @@ def _box_label(box: Box, down: set) -> dict:
         return dict(x=(box.x0 + box.x1) / 2, y=(box.y0 + box.y1) / 2, text=f"<i>{box.label}</i>",
                     showarrow=False, font=dict(size=11, color="#555"))
     return dict(x=box.x0 + 0.1, y=box.y1 - 0.05, text=f"<b>{box.label}</b>", showarrow=False,
-                xanchor="left", yanchor="top", font=dict(size=13, color=style.REGION_LINE[box.kind]))
+                xanchor="left", yanchor="top",
+                font=dict(size=13, color=style.REGION_LINE[box.kind]))
 
 
 def edge_width(count: int) -> float:
@@ -168,6 +171,7 @@ def add_edges(fig: go.Figure, topo: Topology, lay: Layout, counts: Counter,
 
 
 def _line(fig, p, q, color, width, dash, opacity) -> None:
+    """One straight line between two points (its own trace, so widths can differ)."""
     fig.add_trace(go.Scatter(x=[p[0], q[0]], y=[p[1], q[1]], mode="lines", hoverinfo="skip",
                              opacity=opacity, line=dict(color=color, width=width, dash=dash)))
 
@@ -211,6 +215,7 @@ def _label_position(name: str) -> str:
 
 
 def _label(name: str) -> str:
+    """The short text under a marker (``kubelet``/``containerd`` inside node boxes)."""
     r = role(name)
     if r == "kubelet":
         return "kubelet"
@@ -220,6 +225,7 @@ def _label(name: str) -> str:
 
 
 def _hover(name: str, topo: Topology, crashed: bool) -> str:
+    """What hovering a component shows: name, host, zone, plane, state."""
     state = "crashed" if crashed else "up"
     if name.startswith("containerd-"):
         host = name[len("containerd-"):]

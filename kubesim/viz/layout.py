@@ -73,13 +73,14 @@ def layout(topo: Topology) -> Layout:
     data_top = len(zones) * ZONE_ROW + 0.3
     _place_data_plane(out, topo, zones, data_top)
     cp_bottom = data_top + 0.9
-    _place_control_plane(out, topo, cp_bottom)
-    _place_clients(out, topo, cp_bottom + CP_HEIGHT)
-    out.height = cp_bottom + CP_HEIGHT + 1.4
+    cp_top = _place_control_plane(out, topo, cp_bottom)
+    _place_clients(out, topo, cp_top)
+    out.height = cp_top + 1.4
     return out
 
 
 def _place_data_plane(out: Layout, topo: Topology, zones: dict, top: float) -> None:
+    """One row of node boxes per zone, top to bottom."""
     out.boxes.append(Box(0, 0, out.width, top + 0.5, "Data plane (worker nodes)", "data"))
     for row, (zone, hosts) in enumerate(zones.items()):
         y1 = top - row * ZONE_ROW
@@ -105,24 +106,32 @@ def _place_node(out: Layout, topo: Topology, host: str, cx: float, top: float) -
         out.pos[name] = (cx + 0.55, top - 0.5 - 0.35 * (i + 1))
 
 
-def _place_control_plane(out: Layout, topo: Topology, bottom: float) -> None:
-    w, top = out.width, bottom + CP_HEIGHT
-    out.boxes.append(Box(0, bottom, w, top, "Control plane (the brain)", "control"))
+def _place_control_plane(out: Layout, topo: Topology, bottom: float) -> float:
+    """kube-apiserver(s) in a row in the middle, etcd to the right (a quorum of members up
+    and to the right, clear of the apiserver row), controller-manager and scheduler on
+    the left.  Returns the top of the region."""
     names = sorted((n for n, p in topo.places.items() if p.plane == "control"), key=natural_key)
     by_role: dict[str, list[str]] = {}
     for name in names:
         by_role.setdefault(role(name), []).append(name)
-    api_y = top - 1.0
-    _row(out, by_role.pop("kube-apiserver", []), w / 2, api_y, 1.6)
-    etcd = by_role.pop("etcd", [])
-    _ring(out, etcd, w - 1.3, api_y if len(etcd) == 1 else bottom + 1.3)
-    out.pos.update({n: (1.7, api_y) for n in by_role.pop("kube-controller-manager", [])})
-    out.pos.update({n: (1.7, bottom + 0.7) for n in by_role.pop("kube-scheduler", [])})
+    apis, etcd = by_role.pop("kube-apiserver", []), by_role.pop("etcd", [])
+    w, top = out.width, bottom + CP_HEIGHT + (0.7 if len(etcd) > 1 else 0)
+    out.boxes.append(Box(0, bottom, w, top, "Control plane (the brain)", "control"))
+    api_y = bottom + 1.0
+    _row(out, apis, w / 2, api_y, 1.6)
+    if len(etcd) == 1:
+        out.pos[etcd[0]] = (w - 1.3, api_y)
+    elif etcd:
+        _ring(out, etcd, w - 1.3, top - 0.95)
+    out.pos.update({n: (1.7, top - 0.8) for n in by_role.pop("kube-controller-manager", [])})
+    out.pos.update({n: (1.7, bottom + 0.6) for n in by_role.pop("kube-scheduler", [])})
     extras = [n for group in by_role.values() for n in group]
-    _row(out, extras, w / 2, bottom + 0.7, 1.8)
+    _row(out, extras, w / 2, top - 0.5, 1.8)
+    return top
 
 
 def _place_clients(out: Layout, topo: Topology, cp_top: float) -> None:
+    """kubectl (and any other client) in the laptop box above the control plane."""
     clients = sorted((n for n, p in topo.places.items() if p.plane not in ("control", "data")),
                      key=natural_key)
     if not clients:
@@ -135,17 +144,14 @@ def _place_clients(out: Layout, topo: Topology, cp_top: float) -> None:
 
 
 def _row(out: Layout, names: list[str], cx: float, y: float, step: float) -> None:
+    """Place ``names`` side by side, centred on ``cx``."""
     for i, name in enumerate(names):
         out.pos[name] = (cx + (i - (len(names) - 1) / 2) * step, y)
 
 
-def _ring(out: Layout, names: list[str], cx: float, cy: float, radius: float = 0.75) -> None:
-    """etcd members on a small circle (a triangle for three members), one alone in the middle."""
-    if len(names) == 1:
-        out.pos[names[0]] = (cx, cy)
-        return
+def _ring(out: Layout, names: list[str], cx: float, cy: float, radius: float = 0.7) -> None:
+    """etcd members on a small circle (three make a triangle with one member on top)."""
     for i, name in enumerate(names):
         angle = math.pi / 2 + 2 * math.pi * i / len(names)
         out.pos[name] = (round(cx + radius * math.cos(angle), 6),
                          round(cy + 0.8 * radius * math.sin(angle), 6))
-

@@ -43,9 +43,11 @@ class PodLife:
 
     @property
     def key(self) -> str:
+        """``namespace/name``."""
         return f"{self.namespace}/{self.name}"
 
     def phase(self) -> str:
+        """The phase the Pod is in after its last change."""
         return self.changes[-1][1] if self.changes else PENDING
 
     def change(self, time: float, phase: str) -> None:
@@ -109,6 +111,7 @@ def _pod_named(r) -> Optional[str]:
 
 
 def _update(life: PodLife, r) -> None:
+    """Apply one record about the Pod to its life (see the module docstring)."""
     if r.kind == "message":
         if r.summary.startswith("DELETED pods/"):
             life.deleted = r.time
@@ -165,7 +168,8 @@ def pod_timeline(trace_or_cluster, namespace: Optional[str] = None,
     where = f" in namespace {namespace}" if namespace else ""
     style.base_layout(fig, title or f"Pods over time{where}", height=170 + 30 * max(len(lives), 2))
     fig.update_layout(barmode="overlay", bargap=0.35,
-                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, font=dict(size=10)),
+                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0,
+                                  font=dict(size=10)),
                       margin=dict(t=80))
     fig.update_xaxes(title="simulated time (s)", range=[0, end * 1.02 + 0.1])
     fig.update_yaxes(autorange="reversed", tickfont=dict(size=10), type="category",
@@ -188,6 +192,7 @@ def _row_labels(lives: list[PodLife]) -> list[str]:
 
 
 def _phase_bars(lives, labels, phase: str, color: str, end: float) -> go.Bar:
+    """The bars of one phase for every Pod, as one trace (one legend entry)."""
     base, length, rows, hover = [], [], [], []
     for life, label in zip(lives, labels):
         for t0, t1, p in life.segments(end):
@@ -202,6 +207,7 @@ def _phase_bars(lives, labels, phase: str, color: str, end: float) -> go.Bar:
 
 
 def _down_bars(lives, labels, down: dict, end: float) -> go.Bar:
+    """Hatched bars over the time each Pod's node was down."""
     base, length, rows = [], [], []
     for life, label in zip(lives, labels):
         stop = life.deleted if life.deleted is not None else end
@@ -218,9 +224,9 @@ def _down_bars(lives, labels, down: dict, end: float) -> go.Bar:
 
 
 def _fault_lines(fig: go.Figure, trace, end: float) -> None:
+    """A dashed vertical line and a label for every fault record."""
     for i, r in enumerate(faults(trace, end)):
-        crash = r.summary.startswith("crash")
-        color = style.CRASHED_LINE if crash else "#2e8b57" if r.summary.startswith("restart") else "#777"
+        color = {"crash": style.CRASHED_LINE, "restart": "#2e8b57"}.get(r.summary.split()[0], "#777")
         fig.add_vline(x=r.time, line=dict(color=color, width=1.5, dash="dash"))
         fig.add_annotation(x=r.time, y=1, yref="paper", yanchor="top", text=r.summary,
                            showarrow=False, font=dict(size=10, color=color), xanchor="left",

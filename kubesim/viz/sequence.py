@@ -94,6 +94,7 @@ def build_rows(records, components, max_messages: int, skip_rpc: set, notes: boo
 
 
 def _row_for(r, y: int, skip_rpc: set, notes: bool, runtime: bool) -> Optional[Row]:
+    """The row a record becomes, or None when it is not drawn."""
     if r.kind == "message":
         if r.ref.get("rpc") in skip_rpc:
             return None
@@ -121,6 +122,7 @@ def cri_call(r) -> str:
 
 
 def _lane_filter(components):
+    """A test on lane names from the ``components`` argument (names or roles)."""
     if components is None:
         return lambda name: True
     wanted = set(components)
@@ -141,9 +143,19 @@ def draw_lanes(fig: go.Figure, lanes: list[str], n_rows: int) -> None:
         color = style.color_of(name)
         fig.add_shape(type="line", x0=x, x1=x, y0=0.9, y1=bottom, layer="below",
                       line=dict(color=color, width=1, dash="dot"))
-        label = name.replace("kube-controller-manager", "kube-controller-<br>manager")
-        fig.add_annotation(x=x, y=1.0, text=f"<b>{label}</b>", showarrow=False, yanchor="bottom",
-                           font=dict(size=10, color="white"), bgcolor=color, borderpad=4)
+        fig.add_annotation(x=x, y=1.0, text=f"<b>{lane_label(name)}</b>", showarrow=False,
+                           yanchor="bottom", font=dict(size=10, color="white"), bgcolor=color,
+                           borderpad=4, hovertext=name)
+
+
+def lane_label(name: str) -> str:
+    """A lane header on two short lines (``kubelet<br>worker-1``) so many lanes fit."""
+    r = role(name)
+    if r in ("kubelet", "container runtime"):
+        return name.replace("-", "<br>", 1)
+    if r in ("kube-apiserver", "kube-scheduler"):
+        return name.replace("kube-", "kube-<br>", 1)
+    return name.replace("kube-controller-manager", "kube-controller-<br>manager")
 
 
 def row_traces(rows: list[Row], index: dict) -> dict[str, go.Scatter]:
@@ -160,6 +172,7 @@ def row_traces(rows: list[Row], index: dict) -> dict[str, go.Scatter]:
 
 
 def _arrows(rows: list[Row], index: dict, color: str, name: str, dash: str = "solid") -> go.Scatter:
+    """Arrows (line + arrow head at the target) for message or CRI rows, one trace."""
     xs, ys, sizes, symbols = [], [], [], []
     for row in rows:
         x0, x1 = index[row.src], index[row.dst]
@@ -175,13 +188,15 @@ def _arrows(rows: list[Row], index: dict, color: str, name: str, dash: str = "so
 
 
 def _labels(rows: list[Row], index: dict) -> go.Scatter:
+    """The short label above each arrow, with the full summary on hover."""
     xs, ys, text, hover = [], [], [], []
     for row in rows:
         xs.append((index[row.src] + index[row.dst]) / 2)
         ys.append(-row.y)
         if row.kind == "cri":
             text.append(cri_call(row.record))
-            hover.append(f"t={row.record.time:.6f} s  {row.src} → {row.dst} (CRI)<br>{row.record.summary}")
+            hover.append(f"t={row.record.time:.6f} s  {row.src} → {row.dst} (CRI)<br>"
+                         f"{row.record.summary}")
         else:
             text.append(_short(row.record.summary))
             hover.append(describe(row.record))
@@ -191,17 +206,21 @@ def _labels(rows: list[Row], index: dict) -> go.Scatter:
 
 
 def _notes(rows: list[Row], index: dict) -> go.Scatter:
-    return go.Scatter(x=[index[r.src] for r in rows], y=[-r.y for r in rows], mode="markers+text",
-                      text=[_short(_note_text(r.record), 48) for r in rows],
-                      hovertext=[f"t={r.record.time:.6f} s  {r.src}<br>{r.record.summary}" for r in rows],
-                      hoverinfo="text", textposition="middle right", name="what a component recorded",
-                      textfont=dict(size=9, color="#555"), showlegend=bool(rows),
-                      marker=dict(symbol="square", size=8, color=[style.color_of(r.src) for r in rows]))
+    """A square on the lane of the component that recorded something, with its text."""
+    return go.Scatter(
+        x=[index[r.src] for r in rows], y=[-r.y for r in rows], mode="markers+text",
+        text=[_short(_note_text(r.record), 48) for r in rows], textposition="middle right",
+        hovertext=[f"t={r.record.time:.6f} s  {r.src}<br>{r.record.summary}" for r in rows],
+        hoverinfo="text", name="what a component recorded", showlegend=bool(rows),
+        textfont=dict(size=9, color="#555"),
+        marker=dict(symbol="square", size=8, color=[style.color_of(r.src) for r in rows]))
 
 
 def _faults(rows: list[Row], index: dict) -> go.Scatter:
+    """A red star and the fault's summary at the left of its row."""
     return go.Scatter(x=[-0.4] * len(rows), y=[-r.y for r in rows], mode="markers+text",
-                      text=[f"<b>{r.record.summary}</b>" for r in rows], textposition="middle right",
+                      text=[f"<b>{r.record.summary}</b>" for r in rows],
+                      textposition="middle right",
                       hovertext=[f"t={r.record.time:.6f} s  {r.record.summary}" for r in rows],
                       hoverinfo="text", name="fault", showlegend=bool(rows),
                       textfont=dict(color=style.CRASHED_LINE, size=11),
@@ -209,24 +228,29 @@ def _faults(rows: list[Row], index: dict) -> go.Scatter:
 
 
 def _note_text(r) -> str:
+    """A note's text: Events as ``Reason — message``."""
     return r.summary[len("event "):].replace(":", " —", 1) if r.kind == "event" else r.summary
 
 
 def _short(text: str, limit: int = LABEL_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis."""
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _axes(fig: go.Figure, rows: list[Row], n_lanes: int) -> None:
+    """Hidden x axis (lanes), y axis labelled with the send times, fixed ranges."""
     step = 1 if len(rows) <= 60 else 2
     fig.update_xaxes(visible=False, range=[-0.6, max(n_lanes, 2) - 0.2], fixedrange=True)
     fig.update_yaxes(range=[-max(len(rows), 1) - 0.5, 1.9], showgrid=False, zeroline=False,
                      tickvals=[-r.y for r in rows[::step]], ticks="",
                      ticktext=[f"{r.record.time:.4f} s" for r in rows[::step]],
-                     tickfont=dict(size=9, color="#777"), title=dict(text="time sent", font=dict(size=10)))
-    fig.update_layout(showlegend=False, margin=dict(l=70, r=20, t=100, b=60))
+                     tickfont=dict(size=9, color="#777"),
+                     title=dict(text="time sent", font=dict(size=10)))
+    fig.update_layout(showlegend=False, margin=dict(l=70, r=20, t=120, b=60))
 
 
 def _title(start: float, end: Optional[float], rows: list[Row], total: int) -> str:
+    """The default title: the time window and whether messages were left out."""
     window = f"from t = {start:g} s" + (" to the end" if end is None else f" to {end:g} s")
     shown = sum(r.kind == "message" for r in rows)
     more = f" (the first {shown} of {total} messages)" if total > shown else ""
@@ -243,9 +267,9 @@ def _color_key(fig: go.Figure, rows: list[Row]) -> None:
                      f'╌▶ kubelet → runtime (CRI, local call)</span>')
     if any(r.kind == "note" for r in rows):
         parts.append("■ what a component recorded")
-    fig.add_annotation(xref="paper", yref="paper", x=0, y=1, yshift=42, xanchor="left",
+    fig.add_annotation(xref="paper", yref="paper", x=0, y=1, yshift=48, xanchor="left",
                        yanchor="bottom", showarrow=False, font=dict(size=10, color="#555"),
-                       text=" · ".join(parts))
+                       text=style.key_text(parts), align="left")
 
 
 # ---------------------------------------------------------------------- animation
@@ -256,7 +280,8 @@ def _animate(fig: go.Figure, rows: list[Row], traces: dict) -> None:
         data = [_prefix(t, rows[:end], key) for key, t in traces.items()]
         last = rows[end - 1]
         frames.append(go.Frame(name=str(k), data=data, traces=list(range(len(traces)))))
-        labels.append(f"{end}/{len(rows)} · t={last.record.time:.4f} s · {_short(last.record.summary, 60)}")
+        labels.append(f"{end}/{len(rows)} · t={last.record.time:.4f} s · "
+                      f"{_short(last.record.summary, 60)}")
     add_player(fig, frames, labels, duration=350, prefix="")
 
 
@@ -267,6 +292,7 @@ def _prefix(t: go.Scatter, shown: list[Row], key: str) -> go.Scatter:
 
 
 def _points_in(rows: list[Row], key: str) -> int:
+    """How many points of trace ``key`` the rows in ``rows`` account for."""
     if key in CATEGORIES:
         return 3 * sum(r.kind == "message" and category(r.record) == key for r in rows)
     if key == "cri":

@@ -24,9 +24,10 @@ How the chain is found — only from the trace:
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterator, Optional
 
 from ..trace import Record, Trace
 from .tracedata import role, trace_of
@@ -48,10 +49,12 @@ class Call:
 
     @property
     def client(self) -> str:
+        """The component that sent the request."""
         return self.request.source
 
     @property
     def server(self) -> str:
+        """The kube-apiserver that served it."""
         return self.request.target
 
 
@@ -70,10 +73,20 @@ def find_pod(trace: Trace, pod: str) -> tuple[str, str]:
 
 
 def _txn_keys(r: Record) -> list[str]:
+    """The etcd keys named in a ``Txn …`` request's summary."""
     return r.summary[len("Txn "):].split(", ") if r.summary.startswith("Txn /") else []
 
 
+def _after(trace: Trace, record: Record) -> Iterator[Record]:
+    """The records that follow ``record`` in ``trace``."""
+    records = trace.records
+    at = record.seq if record.seq < len(records) and records[record.seq] is record \
+        else records.index(record)
+    return itertools.islice(records, at + 1, None)
+
+
 def _mentions(text: str, name: str) -> bool:
+    """Does ``text`` name ``name`` as a whole word (not as part of a longer name)?"""
     return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", text) is not None
 
 
@@ -101,6 +114,7 @@ def etcd_key_of(kind: str, ns: str, name: str) -> str:
 
 
 def plural_of(kind: str) -> str:
+    """The REST resource name of a kind (``replicaset`` -> ``replicasets``)."""
     from ..api.resources import lookup
     rt = lookup(kind)
     return rt.plural if rt else kind + "s"
@@ -112,7 +126,7 @@ def api_call(trace: Trace, request: Record, key: str) -> Call:
     call = Call(request, request.ref.get("resource", ""), key.rsplit("/", 1)[-1])
     server, client, rid = request.target, request.source, request.ref.get("request")
     reply, txn = None, None
-    for r in trace.records[request.seq + 1:]:
+    for r in _after(trace, request):
         if r.kind != "message" or r.source != server:
             continue
         if r.ref.get("rpc") == "etcd" and key in _txn_keys(r):
@@ -131,7 +145,7 @@ def api_call(trace: Trace, request: Record, key: str) -> Call:
 def _etcd_answer(trace: Trace, txn: Record, key: str, call: Call) -> list[Record]:
     """etcd's reply to ``txn`` and the watch event of the revision it wrote."""
     out = []
-    for r in trace.records[txn.seq + 1:]:
+    for r in _after(trace, txn):
         if r.kind != "message" or r.source != txn.target or r.target != txn.source:
             continue
         if not out and key in str(r.ref.get("keys", "")).split(", "):
@@ -148,7 +162,7 @@ def _etcd_answer(trace: Trace, txn: Record, key: str, call: Call) -> list[Record
 
 def delivery(trace: Trace, call: Call, resource: str, name: str, to: str) -> Optional[Record]:
     """The watch event that carried the revision ``call`` wrote to component ``to``."""
-    for r in trace.records[call.request.seq + 1:]:
+    for r in _after(trace, call.request):
         if (r.kind == "message" and r.source == call.server and r.target == to
                 and r.ref.get("rv") == call.revision and r.summary.endswith(f" {resource}/{name}")):
             return r
@@ -157,9 +171,11 @@ def delivery(trace: Trace, call: Call, resource: str, name: str, to: str) -> Opt
 
 # ---------------------------------------------------------------------- the chain of calls
 def _create_call(trace: Trace, kind: str, ns: str, name: str) -> Optional[Call]:
+    """The create call that stored object ``kind/ns/name`` (its reply was 201)."""
     plural, key = plural_of(kind), etcd_key_of(kind, ns, name)
     for r in trace:
-        if (r.kind == "message" and r.ref.get("verb") == "create" and r.ref.get("resource") == plural
+        if (r.kind == "message" and r.ref.get("verb") == "create"
+                and r.ref.get("resource") == plural
                 and r.summary.split(" ")[1] in (plural, f"{plural}/{name}")):
             call = api_call(trace, r, key)
             if call.etcd and any(m.summary.startswith("201") for m in call.messages):
@@ -172,7 +188,8 @@ def _pod_calls(trace: Trace, ns: str, name: str) -> list[Call]:
     key = etcd_key_of("Pod", ns, name)
     calls, started, patches = [], None, 0
     for r in trace:
-        if r.kind == "event" and r.ref.get("object") == f"pod/{name}" and r.ref.get("reason") == "Started":
+        if r.kind == "event" and r.ref.get("object") == f"pod/{name}" \
+                and r.ref.get("reason") == "Started":
             started = started or r
         if r.kind != "message" or "verb" not in r.ref or f"pods/{name}/" not in r.summary:
             continue
@@ -268,6 +285,7 @@ def first_path(trace_or_cluster, pod: str, by_role: bool = False) -> list[str]:
 
 
 def _append(path: list[str], comp: str, by_role: bool) -> None:
+    """Add ``comp`` (or its role) to ``path`` unless it is already there."""
     name = role(comp) if by_role else comp
     if comp and name not in path:
         path.append(name)

@@ -67,3 +67,9 @@ def hide_axes(fig: go.Figure) -> go.Figure:
     fig.update_xaxes(**axis)
     fig.update_yaxes(**axis)
     return fig
+
+
+def key_text(parts: list[str], per_line: int = 3) -> str:
+    """Join colour-key entries with `` · ``, ``per_line`` to a line (so narrow figures fit)."""
+    lines = [" · ".join(parts[i:i + per_line]) for i in range(0, len(parts), per_line)]
+    return "<br>".join(lines)

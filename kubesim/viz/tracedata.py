@@ -49,12 +49,14 @@ class Topology:
         return sorted(hosts, key=host_key)
 
     def zone_of(self, host: str) -> str:
+        """The zone of ``host`` ('' when unknown)."""
         for place in self.places.values():
             if place.host == host:
                 return place.zone
         return ""
 
     def on_host(self, host: str) -> list[str]:
+        """The components running on ``host``, naturally sorted."""
         return sorted((n for n, p in self.places.items() if p.host == host), key=natural_key)
 
 
@@ -125,6 +127,7 @@ def topology(source) -> Topology:
 
 
 def _names_in(trace: Trace) -> set[str]:
+    """Every component name that appears in the trace."""
     names: set[str] = set()
     for r in trace:
         if r.kind == "message":
@@ -138,6 +141,7 @@ def _names_in(trace: Trace) -> set[str]:
 
 
 def _guess_place(name: str) -> Place:
+    """Where a component probably runs, judging by its name alone."""
     if name == "kubectl":
         return Place("laptop", "", "client")
     for prefix in ("kubelet-", "kube-proxy-"):
@@ -186,7 +190,8 @@ def include_test(include: Include) -> Callable[[Record], bool]:
 
 
 def category(r: Record) -> str:
-    """``request``, ``reply``, ``watch``, ``etcd``, ``dropped`` or ``other`` (see :data:`CATEGORIES`)."""
+    """The kind of a message, for colours: ``request``, ``reply``, ``watch``, ``etcd``,
+    ``dropped`` or ``other`` (see :data:`CATEGORIES`)."""
     if "dropped" in r.ref:
         return "dropped"
     rpc = r.ref.get("rpc")
