@@ -272,6 +272,19 @@ class Cluster:
         from .kubectl.commands import run_kubectl
         return run_kubectl(self, command, user=user, groups=tuple(groups))
 
+    def app(self, pod: str, namespace: str = "default", container: Optional[str] = None):
+        """The simulated program of a Pod's container (see :mod:`kubesim.app`)."""
+        obj = self.get("Pod", pod, namespace)
+        if obj is None:
+            raise UsageError(f'Error from server (NotFound): pods "{pod}" not found')
+        kubelet = self.kubelets.get(obj["spec"].get("nodeName") or "")
+        worker = kubelet.workers.get(f"{namespace}/{pod}") if kubelet and kubelet.up else None
+        name = container or obj["spec"]["containers"][0]["name"]
+        c = (worker or {}).get("containers", {}).get(name)
+        if c is None or c.app is None:
+            raise UsageError(f'error: container "{name}" of pod "{pod}" is not running')
+        return c.app
+
     # ================================================================== faults
     def _fault(self, summary: str, **ref) -> None:
         target = ref.pop("target", "")

@@ -273,7 +273,7 @@ class Kubelet(Component):
         field = f"spec.containers{{{spec['name']}}}"
         c = yield from self.runtime.create_container(worker["sandbox"], spec)
         self.recorder.event(pod, "Normal", "Created", f"Created container: {spec['name']}", field)
-        yield from self.runtime.start_container(c, spec)
+        yield from self.runtime.start_container(c, spec, worker.get("ip", ""))
         self.recorder.event(pod, "Normal", "Started", f"Started container {spec['name']}", field)
         worker["containers"][spec["name"]] = c
         worker["states"][spec["name"]] = {"running": {"startedAt": clock.timestamp(c.started_at)}}
@@ -313,7 +313,8 @@ class Kubelet(Component):
             current = self.pods.get(key_of(pod))
             if current is None or current["metadata"].get("deletionTimestamp"):
                 return
-            yield from self._run_container(current, spec, worker)
+            if (yield from self._pull(current, spec, worker)):
+                yield from self._run_container(current, spec, worker)
         yield from self._post_pod_status(pod, worker)
 
     def _kill_quietly(self, worker: dict) -> None:

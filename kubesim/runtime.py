@@ -67,6 +67,7 @@ class Container:
     finished_at: float = 0.0
     process: simpy.Process | None = None
     exited: simpy.Event | None = None
+    app: object = None          # the simulated program (kubesim.app.App)
 
 
 @dataclass
@@ -166,23 +167,28 @@ class ContainerRuntime:
         sandbox.containers[spec["name"]] = c
         return c
 
-    def start_container(self, container: Container, spec: dict):
+    def start_container(self, container: Container, spec: dict, ip: str = ""):
         """StartContainer; the simulated program then runs by :func:`app_behaviour`."""
+        from .app import App
         yield self.env.timeout(0.05 + self.rng.uniform(0, 0.05))
         container.started_at = self.env.now
         container.exit_code = None
+        container.finished_at = 0.0
         container.exited = self.env.event()
+        container.app = App(self.env, spec, ip)
         container.process = self.env.process(self._program(container, spec))
         return container
 
     def _program(self, container: Container, spec: dict):
         mode, after, code = app_behaviour(spec)
+        app = container.app
         try:
             if mode == "run":
-                yield self.env.event()           # runs until stopped
+                code = yield app.exited          # runs until stopped (or told to crash)
             else:
-                yield self.env.timeout(after)
-                self._exit(container, code)
+                done = self.env.timeout(after, value=code)
+                code = (yield done | app.exited).popitem()[1]
+            self._exit(container, code)
         except simpy.Interrupt as stop:
             signal = stop.cause
             self._exit(container, 137 if signal == "SIGKILL" else 0 if signal == "SIGTERM" else 137)
