@@ -9,8 +9,10 @@ course needs and that a lesson can steer::
     app.crash(1)            # the process exits with code 1
     app.recover()           # healthy again
 
-A manifest can also ask for a slow start: the env var ``KUBESIM_STARTUP_SECONDS`` is the
-time the program needs before it listens on its ports (useful for startup probes).
+A manifest can also shape the program with environment variables:
+``KUBESIM_STARTUP_SECONDS`` is the time it needs before it listens on its ports (for startup
+probes), ``KUBESIM_SHUTDOWN_SECONDS`` the time it takes to exit after SIGTERM (longer than
+the grace period, and kubelet's SIGKILL ends it).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from typing import Optional
 import simpy
 
 STARTUP_ENV = "KUBESIM_STARTUP_SECONDS"
+SHUTDOWN_ENV = "KUBESIM_SHUTDOWN_SECONDS"
 
 
 class App:
@@ -31,6 +34,8 @@ class App:
         self.started_at = env.now
         env_vars = {e.get("name"): e.get("value") for e in spec.get("env") or []}
         self.startup_seconds = float(env_vars.get(STARTUP_ENV) or 0)
+        #: Seconds the program takes to exit after SIGTERM (None: a fraction of a second).
+        self.shutdown_seconds = float(env_vars[SHUTDOWN_ENV]) if env_vars.get(SHUTDOWN_ENV) else None
         self.unready = False
         self.hung = False
         self.exited = env.event()     # succeeds with the exit code when the program stops

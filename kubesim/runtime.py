@@ -206,6 +206,8 @@ class ContainerRuntime:
             return container.exit_code
         # Well-behaved programs (nginx) exit within a fraction of a second of SIGTERM.
         shutdown = 0.1 + self.rng.uniform(0, 0.2)
+        if container.app is not None and container.app.shutdown_seconds is not None:
+            shutdown = container.app.shutdown_seconds
         if shutdown <= grace:
             yield self.env.timeout(shutdown)
             if container.process.is_alive:

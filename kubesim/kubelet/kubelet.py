@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import ipaddress
 
-from .api import clock
-from .api.podutil import set_condition
-from .client import APIClient
-from .component import Component
-from .errors import StatusError
-from .events import EventRecorder
-from .informers import Informer, key_of
-from .runtime import ContainerRuntime, ImagePullError, normalize_image
-from .util import deep_copy
+from ..api import clock
+from ..api.podutil import set_condition
+from ..client import APIClient
+from ..component import Component
+from ..errors import StatusError
+from ..events import EventRecorder
+from ..informers import Informer, key_of
+from ..runtime import ContainerRuntime, ImagePullError, normalize_image
+from ..util import deep_copy
+from . import prober
 
 KUBELET_VERSION = "v1.33.0"
 LEASE_RENEW_INTERVAL = 10.0        # nodeLeaseDurationSeconds (40) x 0.25
@@ -277,6 +278,10 @@ class Kubelet(Component):
         self.recorder.event(pod, "Normal", "Started", f"Started container {spec['name']}", field)
         worker["containers"][spec["name"]] = c
         worker["states"][spec["name"]] = {"running": {"startedAt": clock.timestamp(c.started_at)}}
+        worker.setdefault("probes", {})[spec["name"]] = prober.initial_results(spec)
+        for kind in prober.KINDS:
+            if spec.get(f"{kind}Probe"):
+                self.run(prober.run_prober(self, pod, spec, c, worker, kind))
 
     def _handle_exits(self, pod: dict, worker: dict):
         policy = pod["spec"].get("restartPolicy", "Always")
@@ -354,16 +359,17 @@ class Kubelet(Component):
     # ------------------------------------------------------------------ status
     def pod_status(self, pod: dict, worker: dict) -> dict:
         """The Pod status kubelet reports (pkg/kubelet/kubelet_pods.go generateAPIPodStatus)."""
-        from .api.objects import qos_class
+        from ..api.objects import qos_class
         specs = pod["spec"]["containers"]
         statuses = []
         for spec in specs:
             state = worker["states"][spec["name"]]
             c = worker["containers"].get(spec["name"])
+            probes = worker.get("probes", {}).get(spec["name"], {"started": True, "ready": True})
             cs = {"name": spec["name"], "image": spec["image"],
-                  "imageID": "", "ready": "running" in state,
+                  "imageID": "", "ready": "running" in state and probes["ready"],
                   "restartCount": worker["restarts"][spec["name"]],
-                  "started": "running" in state, "state": state,
+                  "started": "running" in state and probes["started"], "state": state,
                   "lastState": worker["last"].get(spec["name"], {})}
             if c is not None:
                 cs["containerID"] = f"containerd://{c.id}"
@@ -382,7 +388,7 @@ class Kubelet(Component):
         elif any("running" in worker["states"][s["name"]] or "terminated" in worker["states"][s["name"]]
                  or worker["restarts"][s["name"]] for s in specs):
             phase = "Running"
-        unready = [s["name"] for s in specs if "running" not in worker["states"][s["name"]]]
+        unready = [cs["name"] for cs in statuses if not cs["ready"]]
         ready = not unready and not pod["metadata"].get("deletionTimestamp")
         conds = deep_copy(pod.get("status", {}).get("conditions") or [])
         now = self.env.now
@@ -412,17 +418,36 @@ class Kubelet(Component):
             status["podIPs"] = [{"ip": worker["ip"]}]
         return status
 
-    def _post_pod_status(self, pod: dict, worker: dict):
-        current = self.pods.get(key_of(pod)) or pod
-        status = self.pod_status(current, worker)
-        if status == current.get("status"):
-            return
-        try:
-            yield self.client.patch("pods", pod["metadata"]["name"], {"status": status},
-                                    namespace=pod["metadata"]["namespace"], subresource="status")
-        except StatusError:
-            pass
+    def report(self, pod: dict, worker: dict):
+        """Report the Pod's status now (probers call this when a result changes)."""
+        yield from self._post_pod_status(pod, worker)
 
+    def _post_pod_status(self, pod: dict, worker: dict):
+        """Send the Pod's status, one write at a time per Pod (kubelet's status manager).
+
+        A caller that finds a write in flight only marks the status dirty; the writer sends
+        the newest status again when its write is answered, so an older status can never
+        overtake a newer one.
+        """
+        worker["status_dirty"] = True
+        if worker.get("status_syncing"):
+            return
+        worker["status_syncing"] = True
+        try:
+            while worker["status_dirty"]:
+                worker["status_dirty"] = False
+                current = self.pods.get(key_of(pod)) or pod
+                status = self.pod_status(current, worker)
+                if status == current.get("status"):
+                    continue
+                try:
+                    yield self.client.patch("pods", pod["metadata"]["name"], {"status": status},
+                                            namespace=pod["metadata"]["namespace"],
+                                            subresource="status")
+                except StatusError:
+                    pass
+        finally:
+            worker["status_syncing"] = False
 
 def hash_text(text: str) -> int:
     """A stable 256-bit number for ``text`` (image digests in container statuses)."""
