@@ -16,7 +16,7 @@ import json
 import math
 
 from ..api import clock
-from ..api.podutil import controller_ref, set_condition
+from ..api.podutil import controller_ref
 from ..rand import NAME_ALPHABET
 from ..util import deep_copy
 from .base import Controller
@@ -140,11 +140,17 @@ class DeploymentController(Controller):
         return int((rs["metadata"].get("annotations") or {}).get(REVISION, "0"))
 
     def _recreate_waiting(self, d: dict, old: list[dict]) -> bool:
-        """Recreate creates the new ReplicaSet only once old Pods are gone."""
+        """Recreate starts new Pods only once every old Pod is gone (recreate.go oldPodsRunning:
+        a terminating Pod still counts until it has really stopped)."""
         if d["spec"].get("strategy", {}).get("type") != "Recreate":
             return False
-        return any(rs["spec"].get("replicas", 0) or rs.get("status", {}).get("replicas", 0)
-                   for rs in old)
+        if any(rs.get("status", {}).get("replicas", 0) for rs in old):
+            return True
+        old_uids = {rs["metadata"]["uid"] for rs in old}
+        return any((controller_ref(p) or {}).get("uid") in old_uids
+                   and p.get("status", {}).get("phase") not in ("Failed", "Succeeded")
+                   for p in self.informer("pods").list()
+                   if p["metadata"]["namespace"] == d["metadata"]["namespace"])
 
     def _create_new(self, d: dict, old: list[dict]):
         ns = d["metadata"]["namespace"]
@@ -219,7 +225,11 @@ class DeploymentController(Controller):
             target = self._new_replicas(d, new_rs, old)
             if not old:
                 target = replicas
-            new_rs = yield from self._scale(d, new_rs, target)
+            if target != new_rs["spec"].get("replicas", 0):
+                # rolloutRolling: after scaling up, sync status and stop; scale down on a later
+                # pass, from fresh ReplicaSet statuses.
+                yield from self._scale(d, new_rs, target)
+                return
         if not old:
             return
         # reconcileOldReplicaSets (rolling.go)
@@ -280,6 +290,7 @@ class DeploymentController(Controller):
 
     # ------------------------------------------------------------------ status
     def _sync_status(self, d: dict, all_rs: list[dict], new_rs):
+        """Write replicas counts and the Available/Progressing conditions (sync.go, progress.go)."""
         replicas = d["spec"].get("replicas", 1)
         st = lambda rs, k: rs.get("status", {}).get(k, 0)
         available = sum(st(rs, "availableReplicas") for rs in all_rs)
@@ -293,52 +304,109 @@ class DeploymentController(Controller):
             "unavailableReplicas": max(0, total - available),
         }
         status = {k: v for k, v in status.items() if v or k == "observedGeneration"}
-        conditions = deep_copy(d.get("status", {}).get("conditions", []))
-        _, max_unavailable = surge_and_unavailable(d)
+        old_status = d.get("status", {})
+        conditions = deep_copy(old_status.get("conditions", []))
         now = self.env.now
-        if available >= replicas - max_unavailable:
-            set_condition(conditions, {"type": "Available", "status": "True",
-                                       "reason": "MinimumReplicasAvailable",
-                                       "message": "Deployment has minimum availability.",
-                                       "lastUpdateTime": clock.timestamp(now)}, now)
+        if available >= replicas - max_unavailable(d):
+            set_deployment_condition(conditions, "Available", "True", "MinimumReplicasAvailable",
+                                     "Deployment has minimum availability.", now)
         else:
-            set_condition(conditions, {"type": "Available", "status": "False",
-                                       "reason": "MinimumReplicasUnavailable",
-                                       "message": "Deployment does not have minimum availability.",
-                                       "lastUpdateTime": clock.timestamp(now)}, now)
-        if new_rs is not None:
-            name = new_rs["metadata"]["name"]
-            complete = (status.get("updatedReplicas", 0) == replicas and
-                        status.get("replicas", 0) == replicas and available >= replicas)
-            progressing = {"type": "Progressing", "status": "True",
-                           "reason": "NewReplicaSetAvailable" if complete else "ReplicaSetUpdated",
-                           "message": (f'ReplicaSet "{name}" has successfully progressed.' if complete
-                                       else f'ReplicaSet "{name}" is progressing.'),
-                           "lastUpdateTime": clock.timestamp(now)}
-            old_prog = next((c for c in conditions if c["type"] == "Progressing"), None)
-            if old_prog and {k: old_prog.get(k) for k in ("status", "reason", "message")} == \
-                    {k: progressing[k] for k in ("status", "reason", "message")}:
-                progressing["lastUpdateTime"] = old_prog.get("lastUpdateTime")
-            set_condition(conditions, progressing, now)
+            set_deployment_condition(conditions, "Available", "False", "MinimumReplicasUnavailable",
+                                     "Deployment does not have minimum availability.", now)
+        prog = next((c for c in conditions if c["type"] == "Progressing"), {})
+        if d["spec"].get("paused"):
+            # sync.go checkPausedConditions
+            set_deployment_condition(conditions, "Progressing", "Unknown", "DeploymentPaused",
+                                     "Deployment is paused", now)
+        elif prog.get("reason") == "DeploymentPaused":
+            set_deployment_condition(conditions, "Progressing", "Unknown", "DeploymentResumed",
+                                     "Deployment is resumed", now)
+        elif new_rs is not None:
+            self._progress(d, conditions, old_status, status, new_rs["metadata"]["name"], now)
         # Keep the order kubectl shows: Available, then Progressing.
         conditions.sort(key=lambda c: {"Available": 0, "Progressing": 1}.get(c["type"], 2))
         status["conditions"] = conditions
-        if d.get("status", {}).get("collisionCount"):
-            status["collisionCount"] = d["status"]["collisionCount"]
+        if old_status.get("collisionCount"):
+            status["collisionCount"] = old_status["collisionCount"]
         if new_rs is not None and self._revision(new_rs):
             ann = d["metadata"].get("annotations") or {}
             if ann.get(REVISION) != str(self._revision(new_rs)):
                 d["metadata"].setdefault("annotations", {})[REVISION] = str(self._revision(new_rs))
                 d = yield self.client.update("deployments", d)
-        if _strip_times(d.get("status", {})) == _strip_times(status):
+        if old_status == status:
             return
         updated = deep_copy(d)
         updated["status"] = status
         yield self.client.update("deployments", updated, subresource="status")
 
+    def _progress(self, d: dict, conditions: list, old: dict, new: dict, rs_name: str, now: float):
+        """syncRolloutStatus: is the rollout complete, progressing, or past its deadline?"""
+        replicas = d["spec"].get("replicas", 1)
+        current = next((c for c in conditions if c["type"] == "Progressing"), None)
+        complete = (new.get("updatedReplicas", 0) == replicas and new.get("replicas", 0) == replicas
+                    and new.get("availableReplicas", 0) == replicas)
+        if current is not None and current.get("reason") == "NewReplicaSetAvailable" and \
+                new.get("replicas", 0) == new.get("updatedReplicas", 0):
+            return                                   # a finished rollout: nothing to estimate
+        deadline = d["spec"].get("progressDeadlineSeconds", 600)
+        if complete:
+            set_deployment_condition(conditions, "Progressing", "True", "NewReplicaSetAvailable",
+                                     f'ReplicaSet "{rs_name}" has successfully progressed.', now)
+        elif current is None or _made_progress(old, new):
+            # Any progress moves lastUpdateTime, so the deadline counts from the last progress.
+            if current is not None:
+                conditions.remove(current)
+            cond = {"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated",
+                    "message": f'ReplicaSet "{rs_name}" is progressing.',
+                    "lastUpdateTime": clock.timestamp(now),
+                    "lastTransitionTime": (current or {}).get("lastTransitionTime")
+                    if (current or {}).get("status") == "True" else clock.timestamp(now)}
+            conditions.append(cond)
+            self.queue.add_after(f"{d['metadata']['namespace']}/{d['metadata']['name']}",
+                                 deadline + 1)
+        elif current.get("reason") != "ProgressDeadlineExceeded":
+            since = clock.seconds(current.get("lastUpdateTime") or clock.timestamp(now))
+            if now > since + deadline:
+                set_deployment_condition(conditions, "Progressing", "False",
+                                         "ProgressDeadlineExceeded",
+                                         f'ReplicaSet "{rs_name}" has timed out progressing.', now)
+                self.recorder.event(d, "Warning", "ProgressDeadlineExceeded",
+                                    f'Deployment "{d["metadata"]["name"]}" has timed out progressing.')
+            else:
+                self.queue.add_after(f"{d['metadata']['namespace']}/{d['metadata']['name']}",
+                                     since + deadline - now + 1)
 
-def _strip_times(status: dict) -> dict:
-    out = dict(status)
-    out["conditions"] = [{k: v for k, v in c.items() if k not in ("lastUpdateTime", "lastTransitionTime")}
-                         for c in status.get("conditions", [])]
-    return out
+
+def max_unavailable(d: dict) -> int:
+    """deploymentutil.MaxUnavailable: 0 for Recreate, else the resolved maxUnavailable."""
+    replicas = d["spec"].get("replicas", 1)
+    if d["spec"].get("strategy", {}).get("type") == "Recreate" or replicas == 0:
+        return 0
+    return min(surge_and_unavailable(d)[1], replicas)
+
+
+def _made_progress(old: dict, new: dict) -> bool:
+    """deploymentutil.DeploymentProgressing: more updated/ready/available or fewer old Pods."""
+    old_old = old.get("replicas", 0) - old.get("updatedReplicas", 0)
+    new_old = new.get("replicas", 0) - new.get("updatedReplicas", 0)
+    return (new.get("updatedReplicas", 0) > old.get("updatedReplicas", 0) or new_old < old_old
+            or new.get("readyReplicas", 0) > old.get("readyReplicas", 0)
+            or new.get("availableReplicas", 0) > old.get("availableReplicas", 0))
+
+
+def set_deployment_condition(conditions: list, type_: str, status: str, reason: str,
+                             message: str, now: float) -> None:
+    """deploymentutil.SetDeploymentCondition: same status and reason -> leave it alone;
+    same status -> keep lastTransitionTime; otherwise a fresh condition."""
+    stamp = clock.timestamp(now)
+    for i, cond in enumerate(conditions):
+        if cond["type"] != type_:
+            continue
+        if cond.get("status") == status and cond.get("reason") == reason:
+            return
+        transition = cond.get("lastTransitionTime", stamp) if cond.get("status") == status else stamp
+        conditions[i] = {"type": type_, "status": status, "reason": reason, "message": message,
+                         "lastUpdateTime": stamp, "lastTransitionTime": transition}
+        return
+    conditions.append({"type": type_, "status": status, "reason": reason, "message": message,
+                       "lastUpdateTime": stamp, "lastTransitionTime": stamp})

@@ -159,16 +159,22 @@ class ReplicaSetController(Controller):
             count = min(diff, BURST_REPLICAS)
             victims = sorted(pods, key=lambda p: deletion_order(p, self.env.now))[:count]
             self.expectations[key] = {"add": 0, "del": count, "since": self.env.now}
-            for pod in victims:
+            # All victims are deleted in parallel (manageReplicas: one goroutine per Pod).
+            calls = [(pod, self.client.delete("pods", pod["metadata"]["name"],
+                                              namespace=pod["metadata"]["namespace"]))
+                     for pod in victims]
+            failed = None
+            for pod, call in calls:
                 try:
-                    yield self.client.delete("pods", pod["metadata"]["name"],
-                                             namespace=pod["metadata"]["namespace"])
+                    yield call
                     self.recorder.event(rs, "Normal", "SuccessfulDelete",
                                         f"Deleted pod: {pod['metadata']['name']}")
                 except StatusError as err:
                     self._observe(key, "del")
                     if err.reason != "NotFound":
-                        raise
+                        failed = err
+            if failed is not None:
+                raise failed
 
     def _slow_start(self, rs: dict, count: int):
         """Create ``count`` Pods in batches of 1, 2, 4 … ; stop at the first failed batch."""
