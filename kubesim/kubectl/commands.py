@@ -23,7 +23,7 @@ VALUE_FLAGS = {"-n": "namespace", "--namespace": "namespace", "-l": "selector",
                "-f": "filename", "--filename": "filename", "--replicas": "replicas",
                "--as": "as", "--as-group": "as_group", "--grace-period": "grace_period",
                "--cascade": "cascade", "--field-selector": "field_selector",
-               "--timeout": "timeout", "--to-revision": "to_revision"}
+               "--timeout": "timeout", "--to-revision": "to_revision", "--revision": "revision"}
 BOOL_FLAGS = {"-A": "all_namespaces", "--all-namespaces": "all_namespaces",
               "--show-labels": "show_labels", "--no-headers": "no_headers", "--all": "all",
               "--force": "force", "--now": "now", "--wait": "wait",
@@ -390,5 +390,16 @@ def cmd_api_resources(ctx: Ctx, words: list) -> str:
     return tabwrite_get("".join("\t".join(r) + "\n" for r in rows)).rstrip("\n")
 
 
+def cmd_rollout(ctx: Ctx, words: list) -> str:
+    from .rollout import rollout
+    return rollout(ctx, words)
+
+
+def cmd_set(ctx: Ctx, words: list) -> str:
+    from .rollout import set_image
+    return set_image(ctx, words)
+
+
 COMMANDS = {"get": cmd_get, "describe": cmd_describe, "apply": cmd_apply, "create": cmd_create,
-            "delete": cmd_delete, "scale": cmd_scale, "api-resources": cmd_api_resources}
+            "delete": cmd_delete, "scale": cmd_scale, "api-resources": cmd_api_resources,
+            "rollout": cmd_rollout, "set": cmd_set}
