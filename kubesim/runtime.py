@@ -150,7 +150,8 @@ class ContainerRuntime:
             yield turn
             yield self.env.timeout(0.2 + self.rng.uniform(0, 0.1))   # resolve the manifest
             size = self.image_size(image)
-            yield self.env.timeout(size / self.bandwidth)
+            # Registry and network throughput vary from pull to pull.
+            yield self.env.timeout(size / (self.bandwidth * self.rng.uniform(0.7, 1.3)))
         self.images[normalize_image(image)] = size
         return size, self.env.now - asked
 
@@ -170,7 +171,7 @@ class ContainerRuntime:
     def start_container(self, container: Container, spec: dict, ip: str = ""):
         """StartContainer; the simulated program then runs by :func:`app_behaviour`."""
         from .app import App
-        yield self.env.timeout(0.05 + self.rng.uniform(0, 0.05))
+        yield self.env.timeout(0.1 + self.rng.uniform(0, 0.4))     # runc start, cgroups, exec
         container.started_at = self.env.now
         container.exit_code = None
         container.finished_at = 0.0
