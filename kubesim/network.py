@@ -48,6 +48,8 @@ class Network:
         # connection); set ``fifo = False`` to let them overtake each other.
         self.fifo = True
         self._last_arrival: dict[tuple[str, str], float] = {}
+        self._link_rngs: dict[tuple[str, str], random.Random] = {}
+        self._seed_text = f"{rng.getrandbits(64):016x}"   # derived from the cluster seed
 
     # ------------------------------------------------------------------ topology
     def add_host(self, host: str, zone: str = "") -> None:
@@ -103,7 +105,15 @@ class Network:
         zs = self.host_zone.get(self.endpoints[src].host if src in self.endpoints else src, "")
         zd = self.host_zone.get(self.endpoints[dst].host if dst in self.endpoints else dst, "")
         lo, hi = self.latency if zs == zd else self.cross_zone_latency
-        return self.rng.uniform(lo, hi)
+        return self._link_rng(src, dst).uniform(lo, hi)
+
+    def _link_rng(self, src: str, dst: str) -> random.Random:
+        """One random stream per link, so traffic on one link never shifts another's timing
+        (a lesson's numbers stay put when an unrelated component is added)."""
+        rng = self._link_rngs.get((src, dst))
+        if rng is None:
+            rng = self._link_rngs[(src, dst)] = random.Random(f"{self._seed_text}:{src}->{dst}")
+        return rng
 
     def send(self, src: str, dst: str, message: Any, summary: str, **ref: Any) -> None:
         """Send ``message`` from ``src`` to ``dst``; ``summary`` is what the trace shows."""
@@ -124,7 +134,7 @@ class Network:
             link = (src, dst)
             arrive = max(arrive, self._last_arrival.get(link, 0.0))
             self._last_arrival[link] = arrive
-        self.trace.add(now, "message", src, dst, summary, arrive=round(arrive, 9), **ref)
+        self.trace.add(now, "message", src, dst, summary, arrive=arrive, **ref)
         self.env.schedule(_Delivery(self, src, dst, message), delay=arrive - now)
 
     def _deliver(self, src: str, dst: str, message: Any) -> None:

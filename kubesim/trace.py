@@ -48,7 +48,7 @@ class Trace:
     def add(self, time: float, kind: str, source: str, target: str, summary: str,
             **ref: Any) -> Record:
         """Append a record and return it."""
-        rec = Record(len(self.records), round(time, 9), kind, source, target, summary, ref)
+        rec = Record(len(self.records), time, kind, source, target, summary, ref)
         self.records.append(rec)
         return rec
 

@@ -12,6 +12,7 @@ patch.go, watch.go), k8s.io/apiserver/pkg/registry/generic/registry/store.go.
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from typing import Any, Optional
 
@@ -61,6 +62,8 @@ class APIServer(Component):
         self._etcd_watch_id = 0
         self._watchers: dict[tuple[str, int], dict] = {}
         self._waiting_ready: list = []
+        self._draws: dict[str, int] = {}
+        self._client_rngs: dict[str, random.Random] = {}
 
     # ================================================================== lifecycle
     def start(self) -> None:
@@ -112,6 +115,13 @@ class APIServer(Component):
         self.send(self._etcd_member(), {"type": "etcd", "id": self._etcd_watch_id, "op": "watch",
                                         "prefix": "/registry/", "start_revision": start_revision},
                   f"Watch /registry/ from rev {start_revision}", rpc="etcd")
+
+    def _stream(self, what: str) -> random.Random:
+        """A random stream for one kind of draw (``what``), derived from the seed: names and
+        uids of one object family do not depend on how many others were made before."""
+        count = self._draws.get(what, 0)
+        self._draws[what] = count + 1
+        return random.Random(f"{self.sim.seed}:{self.name}:{what}:{count}")
 
     # ================================================================== etcd client
     def _etcd(self, msg: dict):
@@ -211,7 +221,10 @@ class APIServer(Component):
 
     # ================================================================== the pipeline
     def _serve(self, client: str, req: dict):
-        yield self.env.timeout(self.rng.uniform(0.0002, 0.0006))   # handler CPU time
+        rng = self._client_rngs.get(client)
+        if rng is None:
+            rng = self._client_rngs[client] = random.Random(f"{self.sim.seed}:{self.name}:{client}")
+        yield self.env.timeout(rng.uniform(0.0002, 0.0006))   # handler CPU time
         if not self.ready:
             ev = self.env.event()
             self._waiting_ready.append(ev)
@@ -342,8 +355,11 @@ class APIServer(Component):
         validation.decode(obj, rt)
         defaults.apply_defaults(obj, rt)
         if not meta.get("name") and meta.get("generateName"):
-            meta["name"] = meta["generateName"] + random_suffix(self.rng)
-        meta["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+            meta["name"] = meta["generateName"] + random_suffix(
+                self._stream(f"name:{meta.get('namespace', '')}/{meta['generateName']}"))
+        meta["uid"] = str(uuid.UUID(
+            int=self._stream(f"uid:{rt.plural}:{meta.get('namespace', '')}/{meta.get('name', '')}")
+            .getrandbits(128), version=4))
         meta["creationTimestamp"] = clock.timestamp(self.env.now)
         prepare_for_create(rt, obj)
         if rt.kind == "Namespace":
