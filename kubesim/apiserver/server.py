@@ -291,7 +291,8 @@ class APIServer(Component):
                    "node": _node_of_selector(req) if rt.kind == "Pod" else None}
         self._watchers[(client, req["id"])] = watcher
         for change in self.cache.since(rv):
-            self._deliver(watcher, change)
+            if change.rt is rt:         # the window holds every resource's changes
+                self._deliver(watcher, change)
         return 200, {"watching": True}
         yield  # pragma: no cover
 
