@@ -272,6 +272,12 @@ class Cluster:
         from .kubectl.commands import run_kubectl
         return run_kubectl(self, command, user=user, groups=tuple(groups))
 
+    def add_controller(self, controller_class) -> None:
+        """Run a controller of your own in kube-controller-manager (see
+        :class:`kubesim.controllers.Controller`); it survives controller-manager restarts."""
+        self.controller_manager.add_controller(controller_class)
+        self._fault(f"controller {getattr(controller_class, 'name', controller_class.__name__)} added")
+
     def app(self, pod: str, namespace: str = "default", container: Optional[str] = None):
         """The simulated program of a Pod's container (see :mod:`kubesim.app`)."""
         obj = self.get("Pod", pod, namespace)

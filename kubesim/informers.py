@@ -36,6 +36,7 @@ class Informer:
         self.store: dict[str, dict] = {}
         self.synced = component.env.event()
         self._handlers: list[tuple[Optional[Callable], Optional[Callable], Optional[Callable]]] = []
+        self.started = False
 
     def add_handlers(self, on_add=None, on_update=None, on_delete=None) -> "Informer":
         """Register callbacks: ``on_add(obj)``, ``on_update(old, new)``, ``on_delete(obj)``."""
@@ -43,7 +44,10 @@ class Informer:
         return self
 
     def start(self) -> None:
-        self.component.run(self._run())
+        """Begin listing and watching (once)."""
+        if not self.started:
+            self.started = True
+            self.component.run(self._run())
 
     def get(self, key: str) -> Optional[dict]:
         return self.store.get(key)

@@ -25,7 +25,7 @@ from ..errors import (AlreadyExistsError, BadRequestError, ConflictError, Invali
 from ..etcd.store import Compare, Op
 from ..rand import random_suffix
 from ..util import deep_copy, get_path
-from . import admission
+from . import admission, objectlog
 from .registry import etcd_key, etcd_prefix, prepare_for_create, prepare_for_update
 from .watchcache import Change, WatchCache, object_key
 
@@ -183,6 +183,7 @@ class APIServer(Component):
         if not reply["succeeded"]:
             return None
         obj["metadata"]["resourceVersion"] = str(reply["revision"])
+        objectlog.record(self, rt, obj, "ADDED" if expect_revision is None else "MODIFIED")
         return obj
 
     def _remove(self, rt: ResourceType, obj: dict, expect_revision: int):
@@ -191,6 +192,8 @@ class APIServer(Component):
         reply = yield from self._etcd({"op": "txn",
                                        "compares": [Compare(key, "mod_revision", "=", expect_revision)],
                                        "success": [Op("delete", key)], "failure": []})
+        if reply["succeeded"]:
+            objectlog.record(self, rt, obj, "DELETED")
         return reply["succeeded"]
 
     # ================================================================== messages

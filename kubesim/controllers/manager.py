@@ -31,26 +31,23 @@ class ControllerManager(Component):
         self.informers: dict[str, Informer] = {}
 
     def add_controller(self, cls) -> None:
-        """Add a controller class; it starts now if the manager is running."""
+        """Run controller class ``cls`` too (now, if the manager is running, and after restarts)."""
         self.controller_classes.append(cls)
         if self.up:
             controller = cls(self)
             self.controllers.append(controller)
             for inf in self.informers.values():
-                if not inf.synced.triggered and inf not in self._started:
+                if not inf.started:
                     inf.start()
-                    self._started.append(inf)
             controller.start()
 
     def start(self) -> None:
         super().start()
         self.client.reset()
         self.informers = {}
-        self._started: list[Informer] = []
         self.controllers = [cls(self) for cls in self.controller_classes]
         for inf in self.informers.values():
             inf.start()
-            self._started.append(inf)
         for controller in self.controllers:
             controller.start()
 
