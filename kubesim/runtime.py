@@ -188,7 +188,7 @@ class ContainerRuntime:
                 code = yield app.exited          # runs until stopped (or told to crash)
             else:
                 done = self.env.timeout(after, value=code)
-                code = (yield done | app.exited).popitem()[1]
+                code = next(iter((yield done | app.exited).values()))
             self._exit(container, code)
         except simpy.Interrupt as stop:
             signal = stop.cause
