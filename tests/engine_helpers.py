@@ -3,29 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kubesim.seed import DEPLOYMENT
+
 SEED_DIR = Path(__file__).parent / "data" / "seed"
 
-WEB_APP = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web-app
-spec:
-  replicas: 3
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.25
-        ports:
-        - containerPort: 80
-"""
+#: The seed article's Deployment, verbatim.
+WEB_APP = DEPLOYMENT
 
 
 def phases(cluster, namespace="default", selector=None):

@@ -136,6 +136,18 @@ def is_controlled_by(obj: dict, owner: dict) -> bool:
     return ref is not None and uid is not None and ref.get("uid") == uid
 
 
+def tolerates(toleration: dict, taint: dict) -> bool:
+    """v1.Toleration.ToleratesTaint (k8s.io/api/core/v1/toleration.go): an empty effect or
+    key matches any; ``Exists`` ignores the value; ``Equal`` (the default) compares it."""
+    if toleration.get("effect") and toleration["effect"] != taint.get("effect"):
+        return False
+    if toleration.get("key") and toleration["key"] != taint.get("key"):
+        return False
+    if (toleration.get("operator") or "Equal") == "Exists":
+        return True
+    return (toleration.get("value") or "") == (taint.get("value") or "")
+
+
 def object_key(obj: dict) -> str:
     """cache.MetaNamespaceKeyFunc: ``namespace/name``, or just ``name`` when cluster-scoped."""
     meta = obj.get("metadata") or {}

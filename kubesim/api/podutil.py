@@ -1,14 +1,13 @@
-"""Pod status helpers used by controllers and kubectl (k8s.io/kubernetes pkg/api/v1/pod/util.go)."""
+"""Pod status helpers used by controllers and kubectl (k8s.io/kubernetes pkg/api/v1/pod/util.go).
+
+``pod_condition`` and ``controller_ref`` are :func:`kubesim.api.objects.condition` and
+:func:`kubesim.api.objects.owner_of` under the names controllers use.
+"""
 from __future__ import annotations
 
 from . import clock
-
-
-def pod_condition(pod: dict, type_: str) -> dict | None:
-    for cond in pod.get("status", {}).get("conditions") or []:
-        if cond.get("type") == type_:
-            return cond
-    return None
+from .objects import condition as pod_condition  # noqa: F401  (re-exported)
+from .objects import owner_of as controller_ref  # noqa: F401  (re-exported)
 
 
 def is_pod_ready(pod: dict) -> bool:
@@ -36,14 +35,6 @@ def is_pod_active(pod: dict) -> bool:
 
 def is_pod_terminating(pod: dict) -> bool:
     return bool(pod["metadata"].get("deletionTimestamp"))
-
-
-def controller_ref(obj: dict) -> dict | None:
-    """The ownerReference with ``controller: true``, if any."""
-    for ref in obj["metadata"].get("ownerReferences") or []:
-        if ref.get("controller"):
-            return ref
-    return None
 
 
 def set_condition(conditions: list, new: dict, now: float) -> bool:

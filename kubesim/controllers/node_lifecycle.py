@@ -15,6 +15,7 @@ before v1.32).
 from __future__ import annotations
 
 from ..api import clock
+from ..api.objects import tolerates
 from ..api.podutil import set_condition
 from ..errors import StatusError
 from ..util import deep_copy
@@ -25,18 +26,6 @@ NODE_MONITOR_GRACE_PERIOD = 50.0   # --node-monitor-grace-period (v1.32+)
 UNREACHABLE = "node.kubernetes.io/unreachable"
 NOT_READY = "node.kubernetes.io/not-ready"
 CONDITIONS = ("Ready", "MemoryPressure", "DiskPressure", "PIDPressure")
-
-
-def tolerates(toleration: dict, taint: dict) -> bool:
-    """v1.Toleration.ToleratesTaint (k8s.io/api/core/v1/toleration.go)."""
-    if toleration.get("effect") and toleration["effect"] != taint.get("effect"):
-        return False
-    if toleration.get("key") and toleration["key"] != taint.get("key"):
-        return False
-    op = toleration.get("operator") or "Equal"
-    if op == "Exists":
-        return True
-    return (toleration.get("value") or "") == (taint.get("value") or "")
 
 
 class NodeLifecycleController(Controller):
