@@ -40,9 +40,12 @@ lab: $(STAMP)
 # nbval runs each notebook's cells in order in one kernel, so a notebook must stay on one
 # xdist worker: --dist loadfile.  --nbval-lax compares outputs only of cells marked
 # "# NBVAL_CHECK_OUTPUT"; every other cell just has to run without an error.
+# Two runs: everything but the browser test on 2 workers, then the browser test on its own,
+# verbose, so the log names every notebook it opened in JupyterLab.
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env \
-		--durations=15 $(PYTEST_ARGS) tests $(NOTEBOOK_DIRS)
+		--durations=15 -m "not browser" $(PYTEST_ARGS) tests $(NOTEBOOK_DIRS)
+	$(BIN)/python -m pytest -v -m browser $(PYTEST_ARGS) tests/test_browser.py
 
 exercises: $(STAMP)
 	$(BIN)/python -m kubesim.course build-exercises
