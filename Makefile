@@ -18,6 +18,8 @@ STAMP  := $(VENV)/.installed
 NOTEBOOK_DIRS := $(wildcard notebooks solutions exercises)
 BENCHES       := $(sort $(wildcard bench/*.py))
 PYTEST_ARGS   ?=
+# JupyterLab refuses to run as root (containers, some classroom VMs) unless told it may.
+ALLOW_ROOT    := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test exercises clean-notebooks check-notebooks bench venv help
 
@@ -35,7 +37,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 venv: $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/00-start-here.ipynb
+	$(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=. \
+		--LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb
 
 # nbval runs each notebook's cells in order in one kernel, so a notebook must stay on one
 # xdist worker: --dist loadfile.  --nbval-lax compares outputs only of cells marked

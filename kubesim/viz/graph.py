@@ -9,8 +9,12 @@ import plotly.graph_objects as go
 
 from . import style
 from .layout import Box, Layout, layout, runtime_name
-from .tracedata import (Topology, down_at, lane_key, messages, pair, partition_at, role,
-                        topology, trace_of)
+from .tracedata import (Topology, down_at, lane_key, messages, node_of, pair, partition_at,
+                        role, topology, trace_of)
+
+#: Components that talk to kube-apiserver by design (drawn dotted until they do).
+API_CLIENTS = {"kubectl", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy",
+               "coredns"}
 
 
 def component_graph(cluster, at: Optional[float] = None, highlight: Iterable[str] = (),
@@ -71,15 +75,14 @@ def edge_counts(trace, at: Optional[float] = None, start: float = 0.0) -> Counte
 
 
 def expected_paths(topo: Topology) -> set[tuple]:
-    """The paths the architecture provides even before anything is sent: every component
-    talks to a kube-apiserver, and kube-apiserver to etcd (kubelet reaches its runtime
-    through the CRI, drawn separately)."""
+    """The paths the architecture provides even before anything is sent: the usual API
+    clients talk to a kube-apiserver, and kube-apiserver to etcd (kubelet reaches its
+    runtime through the CRI, drawn separately)."""
     apis = sorted((n for n in topo.places if role(n) == "kube-apiserver"), key=lane_key)
+    clients = [n for n in topo.places if role(n) in API_CLIENTS]
     etcds = sorted((n for n in topo.places if role(n) == "etcd"), key=lane_key)
     paths = set()
-    for name in topo.places:
-        if role(name) in ("kube-apiserver", "etcd"):
-            continue
+    for name in clients:
         for api in apis[:1]:
             paths.add(pair(name, api))
     for api in apis:
@@ -108,13 +111,17 @@ def is_lit(name: str, topo: Topology, lit: set) -> bool:
 
 # ---------------------------------------------------------------------- drawing
 def add_boxes(fig: go.Figure, lay: Layout, down: set, lit: set) -> None:
-    """Regions, zones and node boxes, with their labels."""
+    """Regions, zones and node boxes, with their labels (added in one go: plotly copies the
+    whole list on every ``add_shape``)."""
+    shapes, labels = [], []
     for box in lay.boxes:
         fill, line, dash = _box_look(box, down, lit)
-        fig.add_shape(type="rect", x0=box.x0, y0=box.y0, x1=box.x1, y1=box.y1, layer="below",
-                      fillcolor=fill, line=dict(color=line, width=2 if box.kind != "zone" else 0,
-                                                dash=dash))
-        fig.add_annotation(**_box_label(box, down))
+        shapes.append(dict(type="rect", x0=box.x0, y0=box.y0, x1=box.x1, y1=box.y1,
+                           layer="below", fillcolor=fill,
+                           line=dict(color=line, width=2 if box.kind != "zone" else 0, dash=dash)))
+        labels.append(_box_label(box, down))
+    fig.update_layout(shapes=list(fig.layout.shapes) + shapes,
+                      annotations=list(fig.layout.annotations) + labels)
 
 
 def _box_look(box: Box, down: set, lit: set) -> tuple:
@@ -209,19 +216,17 @@ def node_trace(topo: Topology, lay: Layout, names: list[str], down: set) -> go.S
 def _label_position(name: str) -> str:
     """Where a marker's label goes, chosen so that no line crosses it."""
     r = role(name)
-    if r in ("kubelet", "container runtime", "kubectl"):
+    if node_of(name) or r == "kubectl":
         return "middle right"
     return "top right" if r == "kube-apiserver" else "bottom center"
 
 
 def _label(name: str) -> str:
-    """The short text under a marker (``kubelet``/``containerd`` inside node boxes)."""
+    """The text next to a marker (inside node boxes just ``kubelet``, ``containerd`` …)."""
     r = role(name)
-    if r == "kubelet":
-        return "kubelet"
     if r == "container runtime":
         return "containerd"
-    return name
+    return r if node_of(name) else name
 
 
 def _hover(name: str, topo: Topology, crashed: bool) -> str:

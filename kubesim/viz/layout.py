@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from .tracedata import Topology, natural_key, role
 
 NODE_W, NODE_H, NODE_GAP = 1.7, 1.5, 0.3
-ZONE_ROW = NODE_H + 0.4
+ZONE_GAP = 0.4             # between the rows of two zones
+EXTRA_ROW = 0.4            # more height per extra agent on a node (kube-proxy …)
 LEFT = 1.0                 # room for the zone labels
 CP_HEIGHT = 2.7
 
@@ -70,8 +71,10 @@ def layout(topo: Topology) -> Layout:
     widest = max([len(hosts) for hosts in zones.values()] + [1])
     width = max(8.0, LEFT + widest * (NODE_W + NODE_GAP) + 0.2)
     out = Layout(width=width)
-    data_top = len(zones) * ZONE_ROW + 0.3
-    _place_data_plane(out, topo, zones, data_top)
+    extra = max([len(node_agents(topo, h)) - 1 for h in topo.hosts("data")] + [0])
+    node_h = NODE_H + EXTRA_ROW * max(extra, 0)
+    data_top = len(zones) * (node_h + ZONE_GAP) + 0.3
+    _place_data_plane(out, topo, zones, data_top, node_h)
     cp_bottom = data_top + 0.9
     cp_top = _place_control_plane(out, topo, cp_bottom)
     _place_clients(out, topo, cp_top)
@@ -79,37 +82,39 @@ def layout(topo: Topology) -> Layout:
     return out
 
 
-def _place_data_plane(out: Layout, topo: Topology, zones: dict, top: float) -> None:
+def node_agents(topo: Topology, host: str) -> list[str]:
+    """The data-plane components on a node: kubelet first, then the others (kube-proxy …)."""
+    names = [n for n in topo.on_host(host) if topo.places[n].plane == "data"]
+    return sorted(names, key=lambda n: role(n) != "kubelet")
+
+
+def _place_data_plane(out: Layout, topo: Topology, zones: dict, top: float,
+                      node_h: float) -> None:
     """One row of node boxes per zone, top to bottom."""
     out.boxes.append(Box(0, 0, out.width, top + 0.5, "Data plane (worker nodes)", "data"))
     for row, (zone, hosts) in enumerate(zones.items()):
-        y1 = top - row * ZONE_ROW
-        out.boxes.append(Box(0.1, y1 - NODE_H, LEFT - 0.1, y1, zone or "nodes", "zone"))
+        y1 = top - row * (node_h + ZONE_GAP)
+        out.boxes.append(Box(0.1, y1 - node_h, LEFT - 0.1, y1, zone or "nodes", "zone"))
         for i, host in enumerate(hosts):
             x0 = LEFT + i * (NODE_W + NODE_GAP)
-            out.boxes.append(Box(x0, y1 - NODE_H, x0 + NODE_W, y1, host, "node", host))
-            _place_node(out, topo, host, x0 + NODE_W / 2, y1)
+            out.boxes.append(Box(x0, y1 - node_h, x0 + NODE_W, y1, host, "node", host))
+            _place_node(out, topo, host, x0 + NODE_W / 2, y1, node_h)
 
 
-def _place_node(out: Layout, topo: Topology, host: str, cx: float, top: float) -> None:
-    """kubelet near the top of the node box, containerd near the bottom, others between."""
-    others = []
-    for name in topo.on_host(host):
-        if topo.places[name].plane != "data":
-            continue
-        if role(name) == "kubelet":
-            out.pos[name] = (cx, top - 0.5)
-        else:
-            others.append(name)
-    out.pos[runtime_name(host)] = (cx, top - NODE_H + 0.35)
-    for i, name in enumerate(others):
-        out.pos[name] = (cx + 0.55, top - 0.5 - 0.35 * (i + 1))
+def _place_node(out: Layout, topo: Topology, host: str, cx: float, top: float,
+                node_h: float) -> None:
+    """A column inside the node box: kubelet at the top, then any other node agent
+    (kube-proxy …), and the container runtime at the bottom."""
+    for i, name in enumerate(node_agents(topo, host)):
+        out.pos[name] = (cx, top - 0.5 - EXTRA_ROW * i)
+    out.pos[runtime_name(host)] = (cx, top - node_h + 0.35)
 
 
 def _place_control_plane(out: Layout, topo: Topology, bottom: float) -> float:
     """kube-apiserver(s) in a row in the middle, etcd to the right (a quorum of members up
     and to the right, clear of the apiserver row), controller-manager and scheduler on
-    the left.  Returns the top of the region."""
+    the left, other control-plane components (coredns …) along the top right.  Returns the
+    top of the region."""
     names = sorted((n for n, p in topo.places.items() if p.plane == "control"), key=natural_key)
     by_role: dict[str, list[str]] = {}
     for name in names:
@@ -125,8 +130,9 @@ def _place_control_plane(out: Layout, topo: Topology, bottom: float) -> float:
         _ring(out, etcd, w - 1.3, top - 0.95)
     out.pos.update({n: (1.7, top - 0.8) for n in by_role.pop("kube-controller-manager", [])})
     out.pos.update({n: (1.7, bottom + 0.6) for n in by_role.pop("kube-scheduler", [])})
-    extras = [n for group in by_role.values() for n in group]
-    _row(out, extras, w / 2, top - 0.5, 1.8)
+    extras = [n for group in by_role.values() for n in group]      # coredns …
+    for i, name in enumerate(extras):
+        out.pos[name] = (w / 2 + 1.5 * (i + 1), top - 0.55)
     return top
 
 

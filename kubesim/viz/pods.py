@@ -13,7 +13,9 @@ Terminating                 a delete request, kubelet's ``Killing`` or an evicti
 deleted                     the first ``DELETED pods/<name>`` watch event
 ==========================  ===========================================================
 
-A Pod recreated with the same name (a StatefulSet's) gets a second bar.
+A Pod recreated with the same name (a StatefulSet's) gets a second bar.  Watch events name
+Pods without their namespace, so two Pods with the same name in different namespaces at
+the same time would share a bar (the course never does that).
 """
 from __future__ import annotations
 
@@ -225,9 +227,13 @@ def _down_bars(lives, labels, down: dict, end: float) -> go.Bar:
 
 def _fault_lines(fig: go.Figure, trace, end: float) -> None:
     """A dashed vertical line and a label for every fault record."""
+    lines, labels = [], []
     for i, r in enumerate(faults(trace, end)):
-        color = {"crash": style.CRASHED_LINE, "restart": "#2e8b57"}.get(r.summary.split()[0], "#777")
-        fig.add_vline(x=r.time, line=dict(color=color, width=1.5, dash="dash"))
-        fig.add_annotation(x=r.time, y=1, yref="paper", yanchor="top", text=r.summary,
+        verb = r.summary.split()[0]
+        color = {"crash": style.CRASHED_LINE, "restart": "#2e8b57"}.get(verb, "#777")
+        lines.append(dict(type="line", x0=r.time, x1=r.time, y0=0, y1=1, yref="paper",
+                          line=dict(color=color, width=1.5, dash="dash")))
+        labels.append(dict(x=r.time, y=1, yref="paper", yanchor="top", text=r.summary,
                            showarrow=False, font=dict(size=10, color=color), xanchor="left",
-                           bgcolor="rgba(255,255,255,0.8)", yshift=-14 * (i % 3))
+                           bgcolor="rgba(255,255,255,0.8)", yshift=-14 * (i % 3)))
+    fig.update_layout(shapes=lines, annotations=list(fig.layout.annotations) + labels)

@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 from . import style
 from .layout import runtime_name
 from .player import add_player, frame_ends
-from .tracedata import (CATEGORIES, Include, category, describe, lane_key, role, selected,
-                        trace_of)
+from .tracedata import (CATEGORIES, Include, category, describe, lane_key, node_of, role,
+                        selected, trace_of)
 
 #: kubelet's calls to its container runtime (CRI), recognised from what kubelet recorded.
 CRI_CALLS = {"sandbox ready": "RunPodSandbox", "event Pulling:": "PullImage",
@@ -139,20 +139,22 @@ def lane_names(rows: list[Row]) -> list[str]:
 def draw_lanes(fig: go.Figure, lanes: list[str], n_rows: int) -> None:
     """A header box and a dashed vertical line per lane."""
     bottom = -max(n_rows, 1)
+    shapes, headers = [], []
     for x, name in enumerate(lanes):
         color = style.color_of(name)
-        fig.add_shape(type="line", x0=x, x1=x, y0=0.9, y1=bottom, layer="below",
-                      line=dict(color=color, width=1, dash="dot"))
-        fig.add_annotation(x=x, y=1.0, text=f"<b>{lane_label(name)}</b>", showarrow=False,
-                           yanchor="bottom", font=dict(size=10, color="white"), bgcolor=color,
-                           borderpad=4, hovertext=name)
+        shapes.append(dict(type="line", x0=x, x1=x, y0=0.9, y1=bottom, layer="below",
+                           line=dict(color=color, width=1, dash="dot")))
+        headers.append(dict(x=x, y=1.0, text=f"<b>{lane_label(name)}</b>", showarrow=False,
+                            yanchor="bottom", font=dict(size=10, color="white"), bgcolor=color,
+                            borderpad=4, hovertext=name))
+    fig.update_layout(shapes=shapes, annotations=headers)
 
 
 def lane_label(name: str) -> str:
     """A lane header on two short lines (``kubelet<br>worker-1``) so many lanes fit."""
     r = role(name)
-    if r in ("kubelet", "container runtime"):
-        return name.replace("-", "<br>", 1)
+    if node_of(name):
+        return name[:-len(node_of(name)) - 1] + "<br>" + node_of(name)
     if r in ("kube-apiserver", "kube-scheduler"):
         return name.replace("kube-", "kube-<br>", 1)
     return name.replace("kube-controller-manager", "kube-controller-<br>manager")

@@ -18,6 +18,8 @@ ROLE_COLORS = {
     "kubelet": "#2e8b57",
     "container runtime": "#76b041",
     "kube-proxy": "#5f7f9f",
+    "cni-agent": "#8d6e63",
+    "coredns": "#5e60ce",
 }
 OTHER_COLOR = "#6c757d"
 

@@ -72,31 +72,47 @@ def host_key(host: str) -> tuple:
     return (rank, natural_key(host))
 
 
+#: A node agent's name is ``<agent>-<node>``: ``kubelet-worker-1``, ``kube-proxy-control-plane``.
+_NODE_AGENT = re.compile(r"^(?P<agent>.+?)-(?P<node>control-plane(?:-\d+)?|worker-\d+)$")
+
+
 def role(name: str) -> str:
     """A component's role without its instance suffix: ``kube-apiserver-2`` -> ``kube-apiserver``,
-    ``kubelet-worker-1`` -> ``kubelet``, ``containerd-worker-1`` -> ``container runtime``."""
-    for prefix in ("kube-apiserver", "etcd", "kubelet", "kube-proxy"):
-        if name == prefix or name.startswith(prefix + "-"):
-            return prefix
+    ``kubelet-worker-1`` -> ``kubelet``, ``kube-proxy-worker-1`` -> ``kube-proxy``,
+    ``containerd-worker-1`` -> ``container runtime``."""
     if name.startswith("containerd-"):
         return "container runtime"
+    agent = _NODE_AGENT.match(name)
+    if agent:
+        return agent.group("agent")
+    for prefix in ("kube-apiserver", "etcd"):
+        if name == prefix or name.startswith(prefix + "-"):
+            return prefix
     return name
 
 
+def node_of(name: str) -> str:
+    """The node a node agent runs on (``kube-proxy-worker-1`` -> ``worker-1``), else ''."""
+    if name.startswith("containerd-"):
+        return name[len("containerd-"):]
+    agent = _NODE_AGENT.match(name)
+    return agent.group("node") if agent else ""
+
+
 _ROLE_ORDER = ["kubectl", "kube-apiserver", "etcd", "kube-controller-manager",
-               "kube-scheduler", "kubelet", "kube-proxy"]
+               "kube-scheduler", "coredns", "kubelet"]
 
 
 def lane_key(name: str) -> tuple:
     """The order of sequence-diagram lanes: kubectl, kube-apiserver, etcd, controller-manager,
-    scheduler, then node by node (control-plane node first) its kubelet and container
-    runtime, then anything else."""
-    r = role(name)
-    if r in ("kubelet", "container runtime"):
-        host = name.split("-", 1)[1]
-        return (_ROLE_ORDER.index("kubelet"), host_key(host), r != "kubelet", [])
+    scheduler, then node by node (control-plane node first) its kubelet, its other agents
+    (kube-proxy …) and its container runtime, then anything else."""
+    r, node = role(name), node_of(name)
+    if node:
+        within = 0 if r == "kubelet" else 2 if r == "container runtime" else 1
+        return (_ROLE_ORDER.index("kubelet"), host_key(node), within, natural_key(name))
     rank = _ROLE_ORDER.index(r) if r in _ROLE_ORDER else len(_ROLE_ORDER)
-    return (rank, (0, []), False, natural_key(name))
+    return (rank, (0, []), 0, natural_key(name))
 
 
 def pair(a: str, b: str) -> tuple[str, str]:
@@ -126,7 +142,7 @@ def topology(source) -> Topology:
     return Topology({name: _guess_place(name) for name in _names_in(trace_of(source))})
 
 
-def _names_in(trace: Trace) -> set[str]:
+def _names_in(trace: Trace) -> list[str]:
     """Every component name that appears in the trace."""
     names: set[str] = set()
     for r in trace:
@@ -137,16 +153,15 @@ def _names_in(trace: Trace) -> set[str]:
         elif r.kind == "fault":
             names.update(r.ref.get("components") or [])
     names.discard("")
-    return names
+    return sorted(names)
 
 
 def _guess_place(name: str) -> Place:
     """Where a component probably runs, judging by its name alone."""
     if name == "kubectl":
         return Place("laptop", "", "client")
-    for prefix in ("kubelet-", "kube-proxy-"):
-        if name.startswith(prefix):
-            return Place(name[len(prefix):], "", "data")
+    if node_of(name):
+        return Place(node_of(name), "", "data")
     return Place("control-plane", "", "control")
 
 
@@ -160,8 +175,9 @@ def messages(trace: Trace, start: float = 0.0, end: Optional[float] = None,
     :func:`~kubesim.viz.pod_story`) or a function ``record -> bool``.  ``exclude_rpc`` drops
     whole protocols, e.g. ``("etcd",)``.
     """
+    skip = set(exclude_rpc)
     return [r for r in selected(trace, start, end, include)
-            if r.kind == "message" and r.ref.get("rpc") not in set(exclude_rpc)]
+            if r.kind == "message" and r.ref.get("rpc") not in skip]
 
 
 def selected(trace: Trace, start: float = 0.0, end: Optional[float] = None,
