@@ -312,6 +312,8 @@ class Cluster:
             comp = self.components[comp_name]
             if comp.up:
                 comp.stop()
+        if name in self.kubelets:          # a machine: its containers die with it
+            self.kubelets[name].machine_down()
         self._fault(f"crash {name}", target=name, components=comps)
 
     def restart(self, name: str) -> None:

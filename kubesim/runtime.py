@@ -107,6 +107,7 @@ class ContainerRuntime:
         self.images: dict[str, int] = {normalize_image(PAUSE_IMAGE): 1 * MB}
         self.pull_lock = simpy.Resource(env, capacity=1)   # serializeImagePulls
         self.sandboxes: dict[str, Sandbox] = {}
+        self.next_ip = 2                # host-local IPAM: the next free host in the Pod CIDR
         self._ids = 0
 
     def _new_id(self) -> str:
@@ -120,6 +121,7 @@ class ContainerRuntime:
                 if c.process is not None and c.process.is_alive:
                     c.process.interrupt("node down")
         self.sandboxes = {}
+        self.next_ip = 2
 
     # ------------------------------------------------------------------ CRI calls
     def image_present(self, image: str) -> bool:

@@ -32,6 +32,7 @@ from . import prober
 KUBELET_VERSION = "v1.33.0"
 LEASE_RENEW_INTERVAL = 10.0        # nodeLeaseDurationSeconds (40) x 0.25
 LEASE_DURATION = 40
+LEASE_RETRY_INITIAL, LEASE_RETRY_MAX = 0.2, 7.0   # pkg/kubelet/nodelease back-off
 NODE_STATUS_REPORT_FREQUENCY = 300.0
 BACKOFF_INITIAL, BACKOFF_MAX = 10.0, 300.0   # container restart and image pull back-off
 EVICTION_HARD_MEMORY = 100 * 1024 * 1024     # evictionHard memory.available<100Mi
@@ -51,20 +52,20 @@ class Kubelet(Component):
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
+        """Start (or restart) kubelet.  Containers that kept running while only the kubelet
+        process was down are adopted again, as kubelet does by listing them over the CRI."""
         super().start()
         self.client.reset()
-        self.runtime.reset()
         self.recorder = EventRecorder(self, self.client, "kubelet", self.node_name)
         self.workers: dict[str, dict] = {}
-        self.next_ip = 2
         self.pods = Informer(self, self.client, "pods",
                              field_selector=f"spec.nodeName={self.node_name}")
         self.pods.add_handlers(self._pod_event, lambda old, new: self._pod_event(new),
                                self._pod_deleted)
         self.run(self._register())
 
-    def stop(self) -> None:
-        super().stop()
+    def machine_down(self) -> None:
+        """The whole node went down: its containers are gone with it."""
         self.runtime.reset()
 
     def on_message(self, src, msg) -> None:
@@ -140,29 +141,40 @@ class Kubelet(Component):
     def _heartbeat(self):
         lease_ns = "kube-node-lease"
         last_status = self.env.now
+        backoff = LEASE_RETRY_INITIAL
         while True:
             now = clock.timestamp(self.env.now)
             lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
                      "metadata": {"name": self.node_name, "namespace": lease_ns},
                      "spec": {"holderIdentity": self.node_name,
                               "leaseDurationSeconds": LEASE_DURATION, "renewTime": now}}
+            failed = False
             try:
                 current = yield self.client.get("leases", self.node_name, namespace=lease_ns)
                 current["spec"]["renewTime"] = now
                 yield self.client.update("leases", current)
             except StatusError as err:
+                failed = True
                 if err.reason == "NotFound":
                     try:
                         yield self.client.create("leases", lease, namespace=lease_ns)
+                        failed = False
                     except StatusError:
                         pass
+            renewed = not failed
             if self.env.now - last_status >= NODE_STATUS_REPORT_FREQUENCY:
                 try:
                     yield from self._post_node_status(self.node_object())
                     last_status = self.env.now
                 except StatusError:
                     pass
-            yield self.env.timeout(LEASE_RENEW_INTERVAL)
+            if renewed:
+                backoff = LEASE_RETRY_INITIAL
+                yield self.env.timeout(LEASE_RENEW_INTERVAL)
+            else:
+                # controller.go backoffEnsureLease: retry soon, doubling up to 7 s
+                yield self.env.timeout(backoff)
+                backoff = min(backoff * 2, LEASE_RETRY_MAX)
 
     # ------------------------------------------------------------------ pod workers
     def _pod_event(self, pod: dict) -> None:
@@ -190,7 +202,12 @@ class Kubelet(Component):
         pod = self.pods.get(key)
         if pod is None:
             return
-        yield from self._start_pod(pod, worker)
+        sandbox = self.runtime.sandboxes.get(pod["metadata"]["uid"])
+        if sandbox is not None:
+            self._adopt(pod, worker, sandbox)
+            yield from self._post_pod_status(pod, worker)
+        else:
+            yield from self._start_pod(pod, worker)
         while True:
             pod = self.pods.get(key)
             if pod is None:
@@ -208,10 +225,34 @@ class Kubelet(Component):
             yield from self._handle_exits(pod, worker)
 
     def _allocate_ip(self) -> str:
+        """The next free address of the node's Pod CIDR (the host-local IPAM plugin's job)."""
         net = ipaddress.ip_network(self.node_spec["pod_cidr"])
-        ip = str(net.network_address + self.next_ip)
-        self.next_ip += 1
+        ip = str(net.network_address + self.runtime.next_ip)
+        self.runtime.next_ip += 1
         return ip
+
+    def _adopt(self, pod: dict, worker: dict, sandbox) -> None:
+        """Take over a Pod whose containers survived a kubelet restart."""
+        status = pod.get("status", {})
+        previous = {cs["name"]: cs for cs in status.get("containerStatuses") or []}
+        worker.update(sandbox=sandbox, ip=sandbox.ip, start_time=status.get("startTime"),
+                      containers=dict(sandbox.containers), probes={}, last={}, states={},
+                      restarts={})
+        for spec in pod["spec"]["containers"]:
+            name = spec["name"]
+            c = sandbox.containers.get(name)
+            worker["restarts"][name] = previous.get(name, {}).get("restartCount", 0)
+            worker["last"][name] = previous.get(name, {}).get("lastState", {})
+            if c is not None and c.exit_code is None:
+                worker["states"][name] = {"running": {"startedAt": clock.timestamp(c.started_at)}}
+            else:
+                worker["states"][name] = previous.get(name, {}).get(
+                    "state", {"waiting": {"reason": "ContainerCreating"}})
+            worker["probes"][name] = prober.initial_results(spec)
+            if c is not None and c.exit_code is None:
+                for kind in prober.KINDS:
+                    if spec.get(f"{kind}Probe"):
+                        self.run(prober.run_prober(self, pod, spec, c, worker, kind))
 
     def _start_pod(self, pod: dict, worker: dict):
         name = pod["metadata"]["name"]
