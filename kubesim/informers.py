@@ -39,8 +39,15 @@ class Informer:
         self.started = False
 
     def add_handlers(self, on_add=None, on_update=None, on_delete=None) -> "Informer":
-        """Register callbacks: ``on_add(obj)``, ``on_update(old, new)``, ``on_delete(obj)``."""
+        """Register callbacks: ``on_add(obj)``, ``on_update(old, new)``, ``on_delete(obj)``.
+
+        Like client-go's ``AddEventHandler``, a handler added to an informer that already
+        holds objects first receives an ``on_add`` for each of them.
+        """
         self._handlers.append((on_add, on_update, on_delete))
+        if on_add is not None:
+            for key in sorted(self.store):
+                on_add(self.store[key])
         return self
 
     def start(self) -> None:

@@ -18,7 +18,14 @@ def timestamp(sim_seconds: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def micro_timestamp(sim_seconds: float) -> str:
+    """RFC 3339 with microseconds, like ``metav1.MicroTime`` (a Lease's ``renewTime``)."""
+    moment = EPOCH + timedelta(microseconds=int(round(sim_seconds * 1_000_000)))
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def seconds(ts: str) -> float:
-    """Simulated seconds for an RFC 3339 timestamp produced by :func:`timestamp`."""
-    moment = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    """Simulated seconds for a timestamp made by :func:`timestamp` or :func:`micro_timestamp`."""
+    fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if "." in ts else "%Y-%m-%dT%H:%M:%SZ"
+    moment = datetime.strptime(ts, fmt).replace(tzinfo=timezone.utc)
     return (moment - EPOCH).total_seconds()

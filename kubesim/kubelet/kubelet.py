@@ -143,7 +143,7 @@ class Kubelet(Component):
         last_status = self.env.now
         backoff = LEASE_RETRY_INITIAL
         while True:
-            now = clock.timestamp(self.env.now)
+            now = clock.micro_timestamp(self.env.now)     # renewTime is a MicroTime
             lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
                      "metadata": {"name": self.node_name, "namespace": lease_ns},
                      "spec": {"holderIdentity": self.node_name,
