@@ -17,19 +17,29 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import zlib
 from typing import Any, Iterable, Optional
 
 from .api import clock
 from .api.quantity import memory_bytes
 from .api.resources import RESOURCE_TYPES, ResourceType, for_kind, lookup
 from .apiserver import APIServer
+from .apiserver import bootstrap_rbac
+from .apiserver.audit import AuditLog
+from .apiserver.authn import Authenticator
 from .apiserver.registry import etcd_key, etcd_prefix
+from .cni import CNIAgent
 from .client import APIClient
 from .component import Component, Sim
 from .controllers import ControllerManager
+from .dns import CoreDNS
 from .errors import KubesimError, StatusError, UsageError
-from .etcd.server import EtcdServer
+from .etcd.server import EtcdServer, bootstrap_leader
 from .kubelet import Kubelet
+from .kubectl.auth import KubeconfigClient
+from .loadbalancer import LoadBalancer
+from .proxy import KubeProxy
+from .proxy.bootstrap import default_services
 from .scheduler import Scheduler
 from .trace import Trace
 
@@ -49,10 +59,14 @@ class KubectlClient(Component):
         self.clients: dict[tuple, APIClient] = {}
         self.start()
 
-    def client(self, user: str, groups: tuple = ()) -> APIClient:
-        key = (user, tuple(groups))
+    def client(self, user: str, groups: tuple = (), token: Optional[str] = None,
+               as_user: Optional[str] = None, as_groups: tuple = ()) -> APIClient:
+        """The client for one kubeconfig identity (client certificate ``user``/``groups``,
+        or a bearer ``token``), optionally impersonating ``as_user``/``as_groups``."""
+        key = (user, tuple(groups), token, as_user, tuple(as_groups))
         if key not in self.clients:
-            self.clients[key] = APIClient(self, user, groups, self.choose_server)
+            self.clients[key] = KubeconfigClient(self, user, tuple(groups), self.choose_server,
+                                                 token, as_user, tuple(as_groups))
         return self.clients[key]
 
     def on_message(self, src, msg) -> None:
@@ -66,7 +80,8 @@ class Cluster:
 
     def __init__(self, seed: int = 0, zones: int = 1, nodes_per_zone: int = 3,
                  etcd_members: int = 1, apiservers: int = 1, node_cpu: int = 4,
-                 node_memory: str = "8Gi", node_pods: int = 110):
+                 node_memory: str = "8Gi", node_pods: int = 110, proxy_mode: str = "iptables",
+                 ipvs_scheduler: str = "rr", scheduler_profile=None):
         if zones < 1 or nodes_per_zone < 0 or etcd_members < 1 or apiservers < 1:
             raise ValueError("zones, etcd_members and apiservers must be at least 1")
         self.seed = seed
@@ -89,21 +104,35 @@ class Cluster:
 
         # etcd: stacked on the control-plane hosts, extra members on dedicated hosts.
         self.etcd: list[EtcdServer] = []
-        for i in range(etcd_members):
+        etcd_names = [f"etcd-{i + 1}" for i in range(etcd_members)]
+        for i, name in enumerate(etcd_names):
             host = cp_hosts[i] if i < len(cp_hosts) else f"etcd-host-{i + 1}"
             if host not in self.host_zone:
                 self._add_host(host, self.zones[i % zones])
-            self.etcd.append(self._add(EtcdServer(self.sim, f"etcd-{i + 1}", host)))
+            self.etcd.append(self._add(EtcdServer(self.sim, name, host, peers=etcd_names)))
+        bootstrap_leader(self.etcd)   # Raft members: etcd-1 leads term 1, as after a first election
         self._bootstrap_etcd()
 
         members = [m.name for m in self.etcd]
         self.apiservers: list[APIServer] = []
+        # One authentication configuration (static tokens, ServiceAccount signing key) for
+        # every replica, as kubeadm gives each the same flags and keys (authn.py).
+        self.authenticator = Authenticator(signing_key=f"kubesim-sa-key:{seed}".encode())
         for i, host in enumerate(cp_hosts):
-            self.apiservers.append(self._add(APIServer(self.sim, f"kube-apiserver-{i + 1}", host, members)))
+            api = self._add(APIServer(self.sim, f"kube-apiserver-{i + 1}", host, members))
+            api.authn = self.authenticator
+            self.apiservers.append(api)
+        # HA: replicas behind a health-checked load balancer (loadbalancer.py).
+        self.lb: Optional[LoadBalancer] = None
+        if apiservers > 1:
+            self._add_host("apiserver-lb", "")
+            self.lb = self._add(LoadBalancer(self.sim, "apiserver-lb", "apiserver-lb",
+                                             [a.name for a in self.apiservers]))
         self.controller_manager = self._add(ControllerManager(
             self.sim, "kube-controller-manager", cp_hosts[0], self._choose_server))
+        # scheduler_profile: a kubesim.scheduler.Profile (or list, or KubeSchedulerConfiguration).
         self.scheduler = self._add(Scheduler(self.sim, "kube-scheduler", cp_hosts[0],
-                                             self._choose_server))
+                                             self._choose_server, profile=scheduler_profile))
         self.kubelets: dict[str, Kubelet] = {}
         mem = memory_bytes(node_memory)
         for index, (host, zone) in enumerate([(h, self.host_zone[h]) for h in cp_hosts] + workers):
@@ -121,6 +150,22 @@ class Cluster:
                     "ip": str(ipaddress.ip_address("192.168.0.10") + index)}
             self.kubelets[host] = self._add(Kubelet(self.sim, f"kubelet-{host}", host,
                                                     self._choose_server, spec))
+        # Networking: kube-proxy and the CNI plugin's agent on every node, CoreDNS on the first
+        # control-plane host (kubesim/proxy/, kubesim/cni.py, kubesim/dns.py).
+        self.proxy_mode = proxy_mode
+        self.kube_proxies: dict[str, KubeProxy] = {}
+        self.cni_agents: dict[str, CNIAgent] = {}
+        for host, kubelet in self.kubelets.items():
+            ip = kubelet.node_spec["ip"]
+            self.kube_proxies[host] = self._add(KubeProxy(
+                self.sim, f"kube-proxy-{host}", host, self._choose_server, ip, proxy_mode, ipvs_scheduler))
+            self.cni_agents[host] = self._add(CNIAgent(self.sim, f"cni-agent-{host}", host,
+                                                       self._choose_server, ip))
+        self.dns = self._add(CoreDNS(self.sim, "coredns", cp_hosts[0], self._choose_server,
+                                     self.kubelets[cp_hosts[0]].node_spec["ip"]))
+        self._bootstrap_services()
+        self._bootstrap_rbac()
+        self._traffic = None
         self.kubectl_client = KubectlClient(self.sim, self._choose_server)
         self.components["kubectl"] = self.kubectl_client
         for comp in self.components.values():
@@ -153,10 +198,31 @@ class Cluster:
             for member in self.etcd:
                 member.store.put(etcd_key(rt, None, name), value)
 
-    def _choose_server(self, client: str) -> Optional[str]:
-        """The load balancer in front of the API servers (health-checked, round-robin).
+    def _bootstrap_services(self) -> None:
+        """The ``kubernetes`` and ``kube-dns`` Services and EndpointSlices (kubesim/proxy/bootstrap.py)."""
+        api_ips = [self.kubelets[a.host].node_spec["ip"] for a in self.apiservers]
+        for obj in default_services(api_ips, self.dns.ip, self.dns.host):
+            meta = obj["metadata"]
+            value = json.dumps(obj, sort_keys=True, separators=(",", ":"))
+            for member in self.etcd:
+                member.store.put(etcd_key(for_kind(obj["kind"]), meta["namespace"], meta["name"]), value)
 
-        Control-plane components use the API server on their own host when it is up.
+    def _bootstrap_rbac(self) -> None:
+        """The default ClusterRoles and ClusterRoleBindings (apiserver/bootstrap_rbac.py)."""
+        cni_users = [a.client.user for a in self.cni_agents.values()]
+        for i, obj in enumerate(bootstrap_rbac.default_objects(cni_users)):
+            rt = for_kind(obj["kind"])
+            obj["metadata"]["uid"] = f"00000000-0000-4000-8001-{i:012d}"
+            value = json.dumps(obj, sort_keys=True, separators=(",", ":"))
+            for member in self.etcd:
+                member.store.put(etcd_key(rt, None, obj["metadata"]["name"]), value)
+
+    def _choose_server(self, client: str) -> Optional[str]:
+        """Which API server a new connection from ``client`` reaches.
+
+        Control-plane components use the API server on their own host when it is up (as
+        kubeadm configures them); everyone else goes through the load balancer when there
+        are several replicas (loadbalancer.py), or straight to the only one.
         """
         comp = self.components.get(client)
         up = [a.name for a in self.apiservers if self.network.is_up(a.name)]
@@ -166,6 +232,8 @@ class Cluster:
             for a in self.apiservers:
                 if a.host == comp.host and a.name in up:
                     return a.name
+        if self.lb is not None:
+            return self.lb.pick()
         self._lb_next = (self._lb_next + 1) % len(up)
         return up[self._lb_next]
 
@@ -210,9 +278,25 @@ class Cluster:
             raise event.value
         return event.value
 
-    def client(self, user: str = "admin", groups: Iterable[str] = ("system:masters",)) -> APIClient:
-        """An API client as ``user`` from the learner's laptop."""
-        return self.kubectl_client.client(user, tuple(groups))
+    def client(self, user: str = "admin", groups: Iterable[str] = ("system:masters",),
+               token: Optional[str] = None, as_user: Optional[str] = None,
+               as_groups: Iterable[str] = ()) -> APIClient:
+        """An API client from the learner's laptop: a client certificate for ``user`` in
+        ``groups`` (or a bearer ``token``), optionally impersonating ``as_user``."""
+        return self.kubectl_client.client(user, tuple(groups), token, as_user, tuple(as_groups))
+
+    # ================================================================== security
+    def add_token(self, user: str, groups: Iterable[str] = (), token: Optional[str] = None) -> str:
+        """Add ``user`` to the API servers' static token file; returns the bearer token
+        (``c.kubectl("get pods", token=...)``)."""
+        token = token or f"{user}-" + f"{zlib.crc32(f'{self.seed}:{user}'.encode()):08x}" * 4
+        return self.authenticator.add_token(token, user, tuple(groups))
+
+    @property
+    def audit(self) -> AuditLog:
+        """Every API server's audit events, in time order (apiserver/audit.py)."""
+        events = [e for a in self.apiservers for e in a.audit_log]
+        return AuditLog(sorted(events, key=lambda e: e["time"]))
 
     # ================================================================== reading state
     def _resource(self, kind: str) -> ResourceType:
@@ -232,8 +316,12 @@ class Cluster:
         return out
 
     def etcd_leader_store(self):
-        """The MVCC store that holds the cluster's committed state."""
-        return self.etcd[0].store
+        """The MVCC store that holds the cluster's committed state.
+
+        Members apply only committed entries, so the one that has applied the most (the
+        leader on a tie) holds everything committed so far — even while etcd has no leader.
+        """
+        return max(self.etcd, key=lambda m: (m.applied_index, m.role == "leader")).store
 
     def get(self, kind: str, name: str, namespace: Optional[str] = None) -> Optional[dict]:
         """The stored object (a dict, as ``kubectl get -o yaml`` shows it) or None."""
@@ -258,19 +346,25 @@ class Cluster:
         return items
 
     # ================================================================== acting
-    def apply(self, manifest, user: str = "admin", groups: Iterable[str] = ("system:masters",)) -> list[str]:
+    def apply(self, manifest, user: str = "admin", groups: Iterable[str] = ("system:masters",),
+              token: Optional[str] = None) -> list[str]:
         """``kubectl apply -f``: create or update every object; returns kubectl's lines.
 
         Raises a :class:`~kubesim.errors.KubesimError` whose text is what kubectl prints
         (lines for the objects applied before the failure included).
         """
         from .kubectl.apply import apply_documents
-        return apply_documents(self, manifest, user=user, groups=tuple(groups))
+        return apply_documents(self, manifest, user=user, groups=tuple(groups), token=token)
 
-    def kubectl(self, command: str, user: str = "admin", groups: Iterable[str] = ("system:masters",)) -> str:
-        """Run a kubectl command line; returns the text kubectl would print (errors too)."""
+    def kubectl(self, command: str, user: str = "admin", groups: Iterable[str] = ("system:masters",),
+                token: Optional[str] = None) -> str:
+        """Run a kubectl command line; returns the text kubectl would print (errors too).
+
+        ``user``/``groups`` are the client certificate's CN and O; ``token`` a bearer token
+        instead. ``--as``/``--as-group`` impersonate (which needs the ``impersonate`` verb).
+        """
         from .kubectl.commands import run_kubectl
-        return run_kubectl(self, command, user=user, groups=tuple(groups))
+        return run_kubectl(self, command, user=user, groups=tuple(groups), token=token)
 
     def add_controller(self, controller_class) -> None:
         """Run a controller of your own in kube-controller-manager (see
@@ -287,9 +381,30 @@ class Cluster:
         worker = kubelet.workers.get(f"{namespace}/{pod}") if kubelet and kubelet.up else None
         name = container or obj["spec"]["containers"][0]["name"]
         c = (worker or {}).get("containers", {}).get(name)
-        if c is None or c.app is None:
+        if c is None or c.app is None or c.exit_code is not None:   # stopped: no program runs
             raise UsageError(f'error: container "{name}" of pod "{pod}" is not running')
         return c.app
+
+    # ================================================================== traffic
+    @property
+    def traffic(self):
+        """The request path (:class:`kubesim.traffic.Traffic`): ``c.traffic.nslookup(name, source)``."""
+        if self._traffic is None:
+            from .traffic import Traffic
+            self._traffic = Traffic(self)
+        return self._traffic
+
+    def http_get(self, url: str, source: Optional[str] = None, client_ip: Optional[str] = None,
+                 timeout: float = 10.0):
+        """One HTTP GET from ``source`` (a Pod, ``namespace/pod``, a node, or None for outside
+        the cluster); returns a :class:`kubesim.traffic.HttpResult` with the path it took."""
+        return self.traffic.http_get(url, source, client_ip, timeout)
+
+    def load(self, url: str, rps: float, seconds: float, source: Optional[str] = None,
+             client_ip: Optional[str] = None, timeout: float = 10.0):
+        """``rps`` requests per second for ``seconds``; a :class:`kubesim.traffic.LoadResult`
+        with per-Pod counts, errors and latency percentiles."""
+        return self.traffic.load(url, rps, seconds, source, client_ip, timeout)
 
     # ================================================================== faults
     def _fault(self, summary: str, **ref) -> None:
@@ -307,6 +422,11 @@ class Cluster:
     def crash(self, name: str) -> None:
         """Crash a component (``kube-scheduler``, ``etcd-1`` …) or a whole node (``worker-2``)."""
         comps = self._names(name)
+        comp = self.components.get(name)
+        if isinstance(comp, APIServer) and comp.up:
+            # Only the process dies: the host's kernel resets its TCP connections, so every
+            # client watching through this replica sees its watch end and reconnects.
+            comp.stop()
         self.network.crash(name)
         for comp_name in comps:
             comp = self.components[comp_name]

@@ -2,9 +2,10 @@
 
 Every request passes the same stages, in Kubernetes' order, and the trace records the
 verdict of each: authentication → authorization → mutating admission → validation →
-(etcd) storage.  A write is answered only after etcd has committed it; every committed
-change then flows back from etcd's watch into the watch cache and out to every client
-watching that resource.
+validating admission → (etcd) storage (authn.py, authz.py, admission.py); each replica
+also writes an audit log (audit.py).  A write is answered only after etcd has committed
+it; every committed change then flows back from etcd's watch into the watch cache and out
+to every client watching that resource.
 
 Source: k8s.io/apiserver/pkg/endpoints/handlers (create.go, update.go, delete.go,
 patch.go, watch.go), k8s.io/apiserver/pkg/registry/generic/registry/store.go.
@@ -20,12 +21,11 @@ from ..api import clock
 from ..api.resources import RESOURCE_TYPES, ResourceType, lookup
 from ..component import Component, Sim
 from ..errors import (AlreadyExistsError, BadRequestError, ConflictError, InvalidError,
-                      FieldError, NotFoundError, ServerUnavailableError, StatusError,
-                      UnauthorizedError)
+                      FieldError, NotFoundError, ServerUnavailableError, StatusError)
 from ..etcd.store import Compare, Op
 from ..rand import random_suffix
 from ..util import deep_copy, get_path
-from . import admission, objectlog
+from . import admission, audit, authn, authz, health, objectlog, service_alloc
 from .registry import etcd_key, etcd_prefix, prepare_for_create, prepare_for_update
 from .watchcache import Change, WatchCache, object_key
 
@@ -64,12 +64,22 @@ class APIServer(Component):
         self._waiting_ready: list = []
         self._draws: dict[str, int] = {}
         self._client_rngs: dict[str, random.Random] = {}
+        # Security (authn.py / authz.py): the Cluster shares one authenticator configuration
+        # between replicas; each replica authorizes from its own watch cache.
+        self.authn = authn.Authenticator(signing_key=f"kubesim-sa-key:{sim.seed}".encode())
+        self.authorizer = authz.Authorizer()
+        self.audit_log: list[dict] = []           # this replica's audit file (audit.py)
+        self.quota_locks: dict = {}
+        self.quota_written: dict = {}
 
     # ================================================================== lifecycle
     def start(self) -> None:
         super().start()
         self.cache = WatchCache()
         self.cache.listeners.append(self._fan_out)
+        self.cache.listeners.append(self.authorizer.on_change)
+        self.authorizer.invalidate()
+        self.quota_locks, self.quota_written = {}, {}
         self.ready = False
         self._etcd_pending = {}
         self._watchers = {}
@@ -102,6 +112,7 @@ class APIServer(Component):
                 yield self.env.timeout(1.0)
                 continue
             self.cache.replace(reply["kvs"], reply["revision"])
+            self.authorizer.invalidate()
             break
         self._watch_etcd(self.cache.revision + 1)
         self.ready = True
@@ -228,38 +239,50 @@ class APIServer(Component):
         if rng is None:
             rng = self._client_rngs[client] = random.Random(f"{self.sim.seed}:{self.name}:{client}")
         yield self.env.timeout(rng.uniform(0.0002, 0.0006))   # handler CPU time
-        if not self.ready:
+        req = dict(req, client=client)
+        path = (req.get("options") or {}).get("path")
+        if not path and not self.ready:       # /readyz and friends answer even when not ready
             ev = self.env.event()
             self._waiting_ready.append(ev)
             yield ev
-        rt = _BY_PLURAL[req["resource"]]
-        req = dict(req, client=client)
+        rt = None if path else (_BY_PLURAL.get(req["resource"]) or authz.REVIEWS[req["resource"]])
         stages: list[str] = []
         try:
-            if not req.get("user"):
-                stages.append("authentication: anonymous refused")
-                raise UnauthorizedError()
-            stages.append(f"authentication: {req['user']}")
-            stages.append("authorization: allowed")
-            verb = req["verb"]
-            handler = getattr(self, f"_{verb}")
-            code, body = yield from handler(req, rt, stages)
+            authz.check_request(self, req, rt, stages)          # authentication, authorization
+            if path:
+                code, body = health.serve(self, req)
+            else:
+                handler = getattr(self, f"_{req['verb']}")
+                code, body = yield from handler(req, rt, stages)
         except StatusError as err:
             stages.append(f"refused: {err.reason}")
             self._trace_request(client, req, rt, stages, err.code)
+            self._audit(req, rt, err.code, err.status_message)
             self._reply(client, req, err.code, error=err)
             return
         self._trace_request(client, req, rt, stages, code)
+        self._audit(req, rt, code)
         if code:
             self._reply(client, req, code, body)
 
-    def _trace_request(self, client: str, req: dict, rt: ResourceType, stages: list, code: int):
+    def _audit(self, req: dict, rt: Optional[ResourceType], code: int, message: str = "") -> None:
+        ev = audit.event(self, req, rt, code, message)
+        if ev is not None:
+            self.audit_log.append(ev)
+
+    def _trace_request(self, client: str, req: dict, rt: Optional[ResourceType], stages: list,
+                       code: int):
         if req["verb"] in ("get", "list", "watch") and code < 400:
             return   # reads are visible as messages already; keep the trace light
-        path = request_path(rt, req.get("namespace"), req.get("name"), req.get("subresource", ""))
+        if rt is None:
+            path = (req.get("options") or {}).get("path", "")
+        else:
+            path = request_path(rt, req.get("namespace"), req.get("name"), req.get("subresource", ""))
+        user = req.get("user_info") or req.get("authenticated_user")
         self.record(f"{_HTTP_VERB[req['verb']]} {path} -> {code}", target=client,
-                    verb=req["verb"], resource=rt.plural, namespace=req.get("namespace"),
-                    name=req.get("name"), code=code, stages=stages, user=req.get("user"))
+                    verb=req["verb"], resource=rt.plural if rt else None,
+                    namespace=req.get("namespace"), name=req.get("name"), code=code,
+                    stages=stages, user=user.name if user else req.get("user"))
 
     # ------------------------------------------------------------------ reads
     def _get(self, req: dict, rt: ResourceType, stages: list):
@@ -344,8 +367,12 @@ class APIServer(Component):
     # ------------------------------------------------------------------ writes
     def _create(self, req: dict, rt: ResourceType, stages: list):
         from ..api import defaults, validation
+        if rt.plural in authz.REVIEWS:          # can-i: answered, never stored
+            return authz.review(self, req, rt, req["user_info"])
         if req.get("subresource") == "binding":
             return (yield from self._bind(req, rt, stages))
+        if req.get("subresource") == "token":   # kubectl create token (TokenRequest)
+            return (yield from authn.token_request(self, req, rt, stages))
         obj = deep_copy(req["body"])
         meta = obj.setdefault("metadata", {})
         if rt.namespaced:
@@ -365,20 +392,24 @@ class APIServer(Component):
             int=self._stream(f"uid:{rt.plural}:{meta.get('namespace', '')}/{meta.get('name', '')}")
             .getrandbits(128), version=4))
         meta["creationTimestamp"] = clock.timestamp(self.env.now)
-        prepare_for_create(rt, obj)
+        yield from admission.namespace_lifecycle_live(self, rt.kind, meta.get("namespace"))
+        stages.append(admission.mutate(self, rt, obj))
+        prepare_for_create(rt, obj)      # PrepareForCreate runs after mutating admission
         if rt.kind == "Namespace":
             obj["status"] = {"phase": "Active"}
-        admission.namespace_lifecycle(rt.kind, meta.get("namespace"),
-                                      self.cache.objects["namespaces"])
-        if rt.kind == "Pod":
-            admission.admit_pod(obj, self.cache.objects["priorityclasses"])
-        stages.append("mutating admission: ok")
+        note = authz.check_escalation(self, rt, obj, req["user_info"])
+        if note:
+            stages.append(f"RBAC escalation check: ok ({note})")
         errors = validation.validate(obj, rt)
         if errors:
             raise InvalidError(rt.kind, meta.get("name", ""), errors)
         stages.append("validation: ok")
+        stages.append((yield from admission.validate_create(self, rt, obj, req["user_info"])))
+        if rt.kind == "Service":   # ClusterIP / NodePort allocation (service_alloc.py)
+            service_alloc.allocate(self, obj)
         stored = yield from self._write(rt, obj, None)
         if stored is None:
+            service_alloc.release(self, obj if rt.kind == "Service" else None)
             raise AlreadyExistsError(rt.plural, meta["name"], rt.group)
         stages.append(f"etcd: committed rev {stored['metadata']['resourceVersion']}")
         return 201, stored
@@ -412,10 +443,16 @@ class APIServer(Component):
             validation.decode(new, rt)
             defaults.apply_defaults(new, rt)
             prepare_for_update(rt, new, old, sub)
+            note = authz.check_escalation(self, rt, new, req["user_info"], old)
+            if note:
+                stages.append(f"RBAC escalation check: ok ({note})")
             errors = validation.validate(new, rt, old)
             if errors:
                 raise InvalidError(rt.kind, name, errors)
             stages.append("validation: ok")
+            admission.node_restriction(authz.is_node(req["user_info"]), rt, "update", name, ns,
+                                       new, old, sub)
+            stages.append("validating admission: ok")
             if old["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers") \
                     and old["metadata"].get("finalizers"):
                 # Removing the last finalizer of a deleting object deletes it.
@@ -424,6 +461,8 @@ class APIServer(Component):
                     stages.append("etcd: deleted (last finalizer removed)")
                     return 200, new
                 continue
+            if rt.kind == "Service" and sub != "status":   # keep/allocate IPs (service_alloc.py)
+                service_alloc.allocate(self, new, old)
             if _same(new, old):
                 stages.append("no change: nothing written")
                 return 200, old
@@ -450,6 +489,7 @@ class APIServer(Component):
         if pod["metadata"].get("deletionTimestamp"):
             raise ConflictError("pods/binding", name)
         pod["spec"]["nodeName"] = node
+        pod.setdefault("status", {}).pop("nominatedNodeName", None)   # storage.go assignPod
         conditions = pod.setdefault("status", {}).setdefault("conditions", [])
         conditions[:] = [c for c in conditions if c.get("type") != "PodScheduled"]
         conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
@@ -467,6 +507,8 @@ class APIServer(Component):
             obj, rev = yield from self._read(rt, ns, name)
             if obj is None:
                 raise NotFoundError(rt.plural, name, rt.group)
+            admission.node_restriction(authz.is_node(req["user_info"]), rt, "delete", name, ns,
+                                       None, obj)
             meta = obj["metadata"]
             grace = opts.get("gracePeriodSeconds")
             policy = opts.get("propagationPolicy", "Background")
@@ -519,6 +561,7 @@ class APIServer(Component):
             ok = yield from self._remove(rt, obj, rev)
             if ok:
                 stages.append("etcd: deleted")
+                service_alloc.release(self, obj if rt.kind == "Service" else None)
                 return 200, obj
         raise ConflictError(rt.plural, name, rt.group)
 

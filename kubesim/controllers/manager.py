@@ -9,14 +9,18 @@ from ..client import APIClient
 from ..component import Component
 from ..events import EventRecorder
 from ..informers import Informer
+from .clusterrole_aggregation import ClusterRoleAggregationController
 from .deployment import DeploymentController
+from .endpointslice import EndpointSliceController
 from .garbage_collector import GarbageCollector
 from .namespace import NamespaceController
 from .node_lifecycle import NodeLifecycleController
 from .replicaset import ReplicaSetController
+from .resourcequota import ResourceQuotaController
 
 DEFAULT_CONTROLLERS = (DeploymentController, ReplicaSetController, GarbageCollector,
-                       NamespaceController, NodeLifecycleController)
+                       NamespaceController, NodeLifecycleController, EndpointSliceController,
+                       ResourceQuotaController, ClusterRoleAggregationController)
 
 
 class ControllerManager(Component):

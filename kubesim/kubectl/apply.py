@@ -86,14 +86,17 @@ def _load(manifest) -> tuple[list, Optional[KubesimError]]:
 
 
 def apply_documents(cluster, manifest, *, user: str = "admin", groups: tuple = (),
-                    namespace: Optional[str] = None) -> list[str]:
-    """Apply every document of ``manifest``; returns the output lines or raises ApplyError."""
+                    namespace: Optional[str] = None, **credentials) -> list[str]:
+    """Apply every document of ``manifest``; returns the output lines or raises ApplyError.
+
+    ``credentials`` (``token``, ``as_user``, ``as_groups``) go to :meth:`Cluster.client`.
+    """
     docs, load_error = _load(manifest)
     lines: list[str] = []
     errors: list[KubesimError] = [load_error] if load_error else []
     if not docs and not errors:
         raise UsageError("error: no objects passed to apply")
-    client = cluster.client(user, groups)
+    client = cluster.client(user, groups, **credentials)
     for doc in docs:
         try:
             rt = manifests.resolve(doc)
@@ -110,9 +113,12 @@ def _with_source(err: KubesimError, doc, action: str) -> KubesimError:
     if isinstance(err, StatusError) and not isinstance(err, InvalidError) and err.code >= 400:
         if err.code in (401,):
             return err
+        if getattr(err, "sourced", False):      # already names its source: do not wrap twice
+            return err
         wrapped = StatusError(f'Error from server ({err.reason}): error when {action} '
                               f'"{doc.source}": {err.status_message}',
                               code=err.code, reason=err.reason, status_message=err.status_message)
+        wrapped.sourced = True
         return wrapped
     return err
 
@@ -142,7 +148,15 @@ def _apply_one(cluster, client, rt: ResourceType, doc, namespace: Optional[str])
         live = cluster.call(client.get(rt.plural, name, namespace=ns))
     except StatusError as err:
         if err.reason != "NotFound":
-            raise
+            # apply.go: AddSourceToErr("retrieving current configuration of:\n<info>\nfrom
+            # server for:", …) — e.g. when the user may not even read the object.
+            if err.code < 400 or err.code == 401:
+                raise
+            gvr = f"{rt.group}/{rt.version}, Resource={rt.plural}"
+            gvk = f"{rt.group}/{rt.version}, Kind={rt.kind}"
+            info = f'Resource: "{gvr}", GroupVersionKind: "{gvk}"\nName: "{name}", Namespace: "{ns or ""}"'
+            raise _with_source(err, doc, f"retrieving current configuration of:\n{info}\nfrom "
+                                         "server for:") from None
         live = None
     if live is None:
         obj["metadata"].setdefault("annotations", {})[LAST_APPLIED] = last_text

@@ -13,6 +13,7 @@ from typing import Optional
 
 from ..api.resources import RESOURCE_TYPES, ResourceType, lookup
 from ..errors import KubesimError, StatusError, UsageError
+from . import auth
 from . import describe as describe_mod
 from . import printers
 from .apply import apply_documents, display_name
@@ -23,11 +24,19 @@ VALUE_FLAGS = {"-n": "namespace", "--namespace": "namespace", "-l": "selector",
                "-f": "filename", "--filename": "filename", "--replicas": "replicas",
                "--as": "as", "--as-group": "as_group", "--grace-period": "grace_period",
                "--cascade": "cascade", "--field-selector": "field_selector",
-               "--timeout": "timeout", "--to-revision": "to_revision", "--revision": "revision"}
+               "--timeout": "timeout", "--to-revision": "to_revision", "--revision": "revision",
+               # identity and RBAC (kubesim/kubectl/auth.py)
+               "--token": "token", "--subresource": "subresource", "--raw": "raw",
+               "--verb": "verb", "--resource": "resource", "--resource-name": "resource_name",
+               "--role": "role", "--clusterrole": "clusterrole", "--user": "user",
+               "--group": "group", "--serviceaccount": "serviceaccount", "--duration": "duration"}
+#: Flags that may be repeated; their values are collected in a list.
+MULTI_FLAGS = {"as_group", "verb", "resource", "resource_name", "user", "group", "serviceaccount"}
 BOOL_FLAGS = {"-A": "all_namespaces", "--all-namespaces": "all_namespaces",
               "--show-labels": "show_labels", "--no-headers": "no_headers", "--all": "all",
               "--force": "force", "--now": "now", "--wait": "wait",
-              "-w": "watch", "--watch": "watch"}
+              "-w": "watch", "--watch": "watch", "--list": "list", "-q": "quiet",
+              "--quiet": "quiet"}
 
 GET_ALL = ("pods", "services", "deployments", "replicasets")
 DELETE_WAIT = 120.0   # simulated seconds kubectl delete waits for the object to go
@@ -59,7 +68,7 @@ def parse(command: str) -> Args:
                 i += 1
                 value = tokens[i]
             key = VALUE_FLAGS[name]
-            if key == "as_group":
+            if key in MULTI_FLAGS:
                 args.flags.setdefault(key, []).append(value)
             else:
                 args.flags[key] = value
@@ -77,13 +86,16 @@ def parse(command: str) -> Args:
     return args
 
 
-def run_kubectl(cluster, command: str, *, user: str = "admin", groups: tuple = ()) -> str:
-    """Run one kubectl command line; return what kubectl prints (stdout and stderr)."""
+def run_kubectl(cluster, command: str, *, user: str = "admin", groups: tuple = (),
+                token: Optional[str] = None) -> str:
+    """Run one kubectl command line; return what kubectl prints (stdout and stderr).
+
+    ``user``/``groups`` are the kubeconfig's client certificate, ``token`` (or ``--token``)
+    a bearer token; ``--as``/``--as-group`` impersonate another user.
+    """
     try:
         args = parse(command)
-        if args.flags.get("as"):
-            user = args.flags["as"]
-            groups = tuple(args.flags.get("as_group", ()))
+        token = args.flags.get("token") or token
         if not args.words:
             raise UsageError("error: you must specify a command (get, describe, apply, delete, "
                              "scale, create)")
@@ -92,7 +104,7 @@ def run_kubectl(cluster, command: str, *, user: str = "admin", groups: tuple = (
         if handler is None:
             raise UsageError(f'error: unknown command "{verb}" for "kubectl"\n\n'
                              "Did you mean this?\n\t" + _closest(verb))
-        return handler(Ctx(cluster, user, groups, args), rest).rstrip("\n")
+        return handler(Ctx(cluster, user, groups, args, token), rest).rstrip("\n")
     except KubesimError as err:
         return str(err).rstrip("\n")
 
@@ -109,10 +121,17 @@ class Ctx:
     user: str
     groups: tuple
     args: Args
+    token: Optional[str] = None
+
+    @property
+    def credentials(self) -> dict:
+        """The kubeconfig identity and the ``--as``/``--as-group`` impersonation flags."""
+        return {"token": self.token, "as_user": self.args.flags.get("as"),
+                "as_groups": tuple(self.args.flags.get("as_group", ()))}
 
     @property
     def client(self):
-        return self.cluster.client(self.user, self.groups)
+        return self.cluster.client(self.user, self.groups, **self.credentials)
 
     @property
     def namespace(self) -> str:
@@ -159,6 +178,8 @@ def cmd_get(ctx: Ctx, words: list) -> str:
     if flags.get("watch"):
         raise UsageError("error: --watch is not supported in kubesim: call c.run(seconds) "
                          "and get again")
+    if flags.get("raw"):
+        return auth.get_raw(ctx, flags["raw"])
     targets = _targets(words)
     output = flags.get("output", "")
     all_ns = bool(flags.get("all_namespaces"))
@@ -258,6 +279,10 @@ def _describe_one(ctx: Ctx, rt: ResourceType, obj: dict) -> str:
             "replicasets", namespace=meta["namespace"]))["items"]
     elif rt.kind in ("ReplicaSet", "Service"):
         related["pods"] = ctx.call(ctx.client.list("pods", namespace=meta["namespace"]))["items"]
+    if rt.kind == "Service":
+        related["endpointslices"] = ctx.call(ctx.client.list(
+            "endpointslices", namespace=meta["namespace"],
+            label_selector=f"kubernetes.io/service-name={meta['name']}"))["items"]
     return describe_mod.describe(rt, _with_type(rt, obj), now=ctx.cluster.now, events=events,
                                  related=related)
 
@@ -275,13 +300,15 @@ def cmd_apply(ctx: Ctx, words: list) -> str:
     if not os.path.exists(path):
         raise UsageError(f'error: the path "{path}" does not exist')
     lines = apply_documents(ctx.cluster, path, user=ctx.user, groups=ctx.groups,
-                            namespace=ctx.args.flags.get("namespace"))
+                            namespace=ctx.args.flags.get("namespace"), **ctx.credentials)
     return "\n".join(lines)
 
 
 def cmd_create(ctx: Ctx, words: list) -> str:
     if ctx.args.flags.get("filename"):
         raise UsageError("error: use `apply -f` in kubesim (create -f is not supported)")
+    if words and words[0] in auth.CREATE_KINDS:        # role, rolebinding, token … (auth.py)
+        return auth.create(ctx, words)
     if len(words) >= 1 and words[0] in ("namespace", "ns"):
         if len(words) != 2:
             raise UsageError("error: exactly one NAME is required, got " + str(len(words) - 1))
@@ -402,4 +429,4 @@ def cmd_set(ctx: Ctx, words: list) -> str:
 
 COMMANDS = {"get": cmd_get, "describe": cmd_describe, "apply": cmd_apply, "create": cmd_create,
             "delete": cmd_delete, "scale": cmd_scale, "api-resources": cmd_api_resources,
-            "rollout": cmd_rollout, "set": cmd_set}
+            "rollout": cmd_rollout, "set": cmd_set, "auth": auth.cmd_auth}

@@ -1,77 +1,94 @@
-"""What a Pod requests and a node offers, as the scheduler counts them.
+"""What a Pod requests and a node offers, counted the way the scheduler counts.
 
-Parsing quantities is the scheduler's hottest path, so a running scheduler caches the
-results per object version (uid + resourceVersion), the way kube-scheduler computes a
-Pod's requests once in PreFilter and keeps allocatable in its NodeInfo cache.  The cache
-belongs to one scheduler (see :func:`using_cache`): two clusters built from the same seed
-have objects with equal uids and resourceVersions.
+* :func:`pod_requests` — k8s.io/component-helpers/resource PodRequests: the sum of the
+  app containers (and sidecars), or the largest init container if bigger, plus
+  ``spec.overhead``.  With ``non_missing`` a container that does not request CPU or memory
+  counts 100m / 200Mi (pkg/scheduler/util/pod_resources.go): that is what *scoring* uses,
+  so a Pod without requests still makes a node look fuller.  Filtering uses the real
+  requests: **limits never matter for scheduling**.
+* :func:`node_allocatable` — ``status.allocatable`` (what is left for Pods after the
+  system reserve), in millicores and bytes.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from ..api.objects import node_allocatable, pod_requests
-from ..api.quantity import cpu_millis, memory_bytes
+from ..api.objects import amount
 
 # pkg/scheduler/util/pod_resources.go
 DEFAULT_MILLI_CPU_REQUEST = 100              # 0.1 core
 DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024   # 200 MiB
-
-_CACHE_LIMIT = 50_000
-_active_cache: dict | None = None
+NON_MISSING = {"cpu": DEFAULT_MILLI_CPU_REQUEST, "memory": DEFAULT_MEMORY_REQUEST}
 
 
-@contextmanager
-def using_cache(cache: dict):
-    """Within this block, cache computed requests/allocatable in ``cache``."""
-    global _active_cache
-    previous, _active_cache = _active_cache, cache
-    try:
-        yield
-    finally:
-        _active_cache = previous
+_AMOUNTS: dict = {}
 
 
-def _cached(kind: str, obj: dict, compute):
-    cache = _active_cache
-    meta = obj.get("metadata") or {}
-    uid, rv = meta.get("uid"), meta.get("resourceVersion")
-    if cache is None or not uid or not rv:
-        return compute(obj)
-    key = (kind, uid, rv)
-    value = cache.get(key)
-    if value is None:
-        if len(cache) > _CACHE_LIMIT:
-            cache.clear()
-        value = cache[key] = compute(obj)
-    return value
+def resource_list(resources: dict | None) -> dict[str, int]:
+    """A ResourceList (``{"cpu": "250m", "memory": "256Mi"}``) as ints (cpu in millicores).
+
+    Parsing a quantity is exact but slow, and a cluster repeats the same few strings, so
+    the results are memoized."""
+    out = {}
+    for name, value in (resources or {}).items():
+        key = (name, value)
+        try:
+            out[name] = _AMOUNTS[key]
+        except KeyError:
+            if len(_AMOUNTS) > 100_000:
+                _AMOUNTS.clear()
+            out[name] = _AMOUNTS[key] = amount(name, value)
+        except TypeError:          # an unhashable value: parse it (and let it fail) as is
+            out[name] = amount(name, value)
+    return out
 
 
-def _requests(pod: dict) -> dict:
-    req = dict(pod_requests(pod))
-    req["pods"] = 1
-    return req
+def _add(into: dict, other: dict) -> None:
+    for name, value in other.items():
+        into[name] = into.get(name, 0) + value
 
 
-def _non_zero(pod: dict) -> dict:
-    cpu = mem = 0
-    for c in pod["spec"].get("containers", []):
-        r = (c.get("resources") or {}).get("requests") or {}
-        cpu += cpu_millis(r["cpu"]) if "cpu" in r else DEFAULT_MILLI_CPU_REQUEST
-        mem += memory_bytes(r["memory"]) if "memory" in r else DEFAULT_MEMORY_REQUEST
-    return {"cpu": cpu, "memory": mem}
+def _max(into: dict, other: dict) -> None:
+    for name, value in other.items():
+        if value > into.get(name, 0):
+            into[name] = value
 
 
-def requests(pod: dict) -> dict:
-    """Requests as the Filter sees them: ``{"cpu": millicores, "memory": bytes, "pods": 1}``."""
-    return _cached("req", pod, _requests)
+def _container(c: dict, non_missing) -> dict:
+    reqs = resource_list((c.get("resources") or {}).get("requests"))
+    if non_missing:
+        for name, value in non_missing.items():
+            reqs.setdefault(name, value)
+    return reqs
 
 
-def non_zero_requests(pod: dict) -> dict:
-    """Requests for scoring: a container without a CPU/memory request counts the defaults."""
-    return _cached("nz", pod, _non_zero)
+def pod_requests(pod: dict, non_missing: dict | None = None) -> dict[str, int]:
+    """PodRequests: ``{"cpu": millicores, "memory": bytes, ...}`` (no ``pods`` entry)."""
+    spec = pod.get("spec") or {}
+    total: dict = {}
+    for c in spec.get("containers") or []:
+        _add(total, _container(c, non_missing))
+    sidecars: dict = {}
+    init_max: dict = {}
+    for c in spec.get("initContainers") or []:
+        own = _container(c, non_missing)
+        if c.get("restartPolicy") == "Always":      # a sidecar keeps running with the app
+            _add(total, own)
+            _add(sidecars, own)
+            in_use = dict(sidecars)
+        else:                                        # runs with the sidecars started before it
+            in_use = dict(own)
+            _add(in_use, sidecars)
+        _max(init_max, in_use)
+    _max(total, init_max)
+    _add(total, resource_list(spec.get("overhead")))
+    return total
 
 
-def allocatable(node: dict) -> dict:
-    """The node's allocatable resources in scheduler units (millicores, bytes, pods)."""
-    return _cached("alloc", node, node_allocatable)
+def node_allocatable(node: dict) -> dict[str, int]:
+    """The node's allocatable resources: ``{"cpu": millicores, "memory": bytes, "pods": n, ...}``."""
+    status = node.get("status") or {}
+    allocatable = status.get("allocatable")
+    return resource_list(allocatable if allocatable is not None else status.get("capacity"))
+
+
+__all__ = ["DEFAULT_MEMORY_REQUEST", "DEFAULT_MILLI_CPU_REQUEST", "node_allocatable",
+           "pod_requests", "resource_list"]

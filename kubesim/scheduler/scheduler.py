@@ -1,16 +1,22 @@
 """kube-scheduler as a simpy component.
 
-It watches Pods and Nodes through the API server, keeps a cache of which Pods sit on
-which node, and runs one scheduling cycle at a time for the Pending Pod at the head of
-its queue (highest priority first, then oldest).  A chosen node is *assumed* at once
-(so the next cycle counts the Pod) and the Binding is sent asynchronously.  A Pod that
-fits nowhere gets a ``FailedScheduling`` event and waits — 1 s, doubling up to 10 s —
-or until the cluster changes (a node added, a Pod deleted).
+It watches Nodes, Pods (not finished ones), Services, ReplicaSets and Namespaces through
+the API server and keeps its cache (:class:`~kubesim.scheduler.snapshot.Snapshot`) up to
+date incrementally.  Pending Pods wait in the :class:`~kubesim.scheduler.queue.SchedulingQueue`;
+one at a time, the Pod at its head gets a scheduling cycle (:func:`~kubesim.scheduler.cycle.schedule_one`)
+with the profile named by its ``spec.schedulerName``:
+
+* a node is chosen → the Pod is *assumed* on it at once (the next cycle already counts
+  it) and the Binding is sent to the API server in the background; if the binding
+  fails the assumption is forgotten and the Pod goes back to the queue;
+* nothing fits → a ``FailedScheduling`` event, the ``PodScheduled=False`` condition, and
+  the Pod waits in the queue until a cluster change may help it;
+* preemption chose victims → they get the ``DisruptionTarget`` condition and are
+  deleted, and the Pod's ``status.nominatedNodeName`` records where it will go.
+
+Source: k8s.io/kubernetes pkg/scheduler/scheduler.go, schedule_one.go, eventhandlers.go.
 """
 from __future__ import annotations
-
-import heapq
-import itertools
 
 from ..api import clock
 from ..api.podutil import set_condition
@@ -20,239 +26,324 @@ from ..errors import StatusError
 from ..events import EventRecorder
 from ..informers import Informer, key_of
 from ..util import deep_copy
-from .cycle import default_profile, failure_message, schedule_one
-from .framework import NodeInfo
-from .resources import using_cache
+from .cycle import schedule_one
+from .framework import NODE_ADD, NODE_UPDATE, POD_ADD, POD_DELETE, POD_UPDATE
+from .nodeinfo import PodInfo
+from .profile import as_profiles
+from .queue import SchedulingQueue
+from .snapshot import Snapshot
 
-INITIAL_BACKOFF = 1.0        # podInitialBackoffSeconds
-MAX_BACKOFF = 10.0           # podMaxBackoffSeconds
-MAX_IN_UNSCHEDULABLE = 300.0  # podMaxInUnschedulablePodsDuration
+#: The scheduler does not watch finished Pods (scheduler.go newPodInformer).
+POD_FIELD_SELECTOR = "status.phase!=Succeeded,status.phase!=Failed"
 
 
 class Scheduler(Component):
-    """The default scheduler (``schedulerName: default-scheduler``)."""
+    """kube-scheduler with one or more profiles (``spec.schedulerName`` picks one).
+
+    ``profile`` may be a :class:`~kubesim.scheduler.Profile`, a list of them, or a
+    KubeSchedulerConfiguration (YAML text or dict); None is the default profile.
+    """
 
     def __init__(self, sim, name: str, host: str, choose_server, profile=None):
         super().__init__(sim, name, host)
         self.client = APIClient(self, "system:kube-scheduler", (), choose_server)
-        self.profile = profile or default_profile()
-        self.resource_cache: dict = {}
+        self.profiles = {p.scheduler_name: p for p in as_profiles(profile)}
+        self.profile = next(iter(self.profiles.values()))
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
         super().start()
         self.client.reset()
         self.recorder = EventRecorder(self, self.client, "default-scheduler")
-        self.node_infos: dict[str, NodeInfo] = {}
-        self.pod_node: dict[str, str] = {}        # pod key -> node (bound or assumed)
-        self.assumed: set[str] = set()
-        self.queue: list = []                     # heap of (-priority, created, seq, key)
-        self.queued: set[str] = set()
-        self.unschedulable: dict[str, float] = {}   # key -> time it failed
-        self.attempts: dict[str, int] = {}
-        self._seq = itertools.count()
-        self._wake = self.env.event()
+        self.snapshot = Snapshot()
+        self.queue = SchedulingQueue()
+        for profile in self.profiles.values():
+            for plugin in profile.plugins:
+                self.queue.plugin_events[plugin.name] = plugin.events
+        self.assumed: dict[str, str] = {}           # pod key -> node
+        self.nominated: dict[str, tuple] = {}       # pod key -> (node, PodInfo)
+        self.nominator: dict[str, list] = {}        # node -> [PodInfo]
         self._next_start = 0
-        self.resource_cache = {}
+        self._wake = self.env.event()
         self.nodes = Informer(self, self.client, "nodes").add_handlers(
-            *(self._cached(h) for h in (self._node_added, self._node_updated, self._node_deleted)))
-        self.pods = Informer(self, self.client, "pods").add_handlers(
-            *(self._cached(h) for h in (self._pod_added, self._pod_updated, self._pod_deleted)))
-        self.nodes.start()
-        self.pods.start()
+            self._node_added, self._node_updated, self._node_deleted)
+        self.pods = Informer(self, self.client, "pods", field_selector=POD_FIELD_SELECTOR).add_handlers(
+            self._pod_added, self._pod_updated, self._pod_deleted)
+        self.others = [Informer(self, self.client, r).add_handlers(
+            self.snapshot.set_object, lambda old, new: self.snapshot.set_object(new),
+            self.snapshot.delete_object) for r in ("services", "replicasets", "namespaces")]
+        for informer in [self.nodes, self.pods, *self.others]:
+            informer.start()
         self.run(self._loop())
 
     def on_message(self, src, msg) -> None:
         self.client.handle(msg)
 
-    def _cached(self, handler):
-        """Run an informer handler with this scheduler's resource cache active."""
-        def run(*args):
-            with using_cache(self.resource_cache):
-                handler(*args)
-        return run
+    def _responsible(self, pod: dict) -> bool:
+        return (pod["spec"].get("schedulerName") or "default-scheduler") in self.profiles
 
-    # ------------------------------------------------------------------ cache
-    def _node_added(self, node: dict) -> None:
-        name = node["metadata"]["name"]
-        info = NodeInfo(node)
-        for key, n in self.pod_node.items():
-            if n == name:
-                pod = self.pods.get(key)
-                if pod is not None:
-                    info.add_pod(pod)
-        self.node_infos[name] = info
-        self._move_all_to_active()
+    def _event(self, event: str) -> None:
+        if self.queue.move_all(event, self.env.now):
+            self._poke()
 
-    def _node_updated(self, old: dict, new: dict) -> None:
-        info = self.node_infos.get(new["metadata"]["name"])
-        if info is None:
-            self._node_added(new)
-            return
-        info.node = new
-        if old.get("spec") != new.get("spec") or \
-                old["status"].get("allocatable") != new["status"].get("allocatable"):
-            self._move_all_to_active()
-
-    def _node_deleted(self, node: dict) -> None:
-        self.node_infos.pop(node["metadata"]["name"], None)
-
-    def _rebuild(self, node_name: str) -> None:
-        info = self.node_infos.get(node_name)
-        if info is None:
-            return
-        fresh = NodeInfo(info.node)
-        for key, n in self.pod_node.items():
-            if n == node_name:
-                pod = self.pods.get(key)
-                if pod is not None and pod.get("status", {}).get("phase") not in ("Succeeded", "Failed"):
-                    fresh.add_pod(pod)
-        self.node_infos[node_name] = fresh
-
-    def _pending(self, pod: dict) -> bool:
-        return (not pod["spec"].get("nodeName")
-                and pod["spec"].get("schedulerName", "default-scheduler") == self.profile.scheduler_name
-                and not pod["metadata"].get("deletionTimestamp"))
-
-    def _pod_added(self, pod: dict) -> None:
-        key = key_of(pod)
-        node = pod["spec"].get("nodeName")
-        if node:
-            self.assumed.discard(key)
-            if self.pod_node.get(key) != node:
-                self.pod_node[key] = node
-                if node in self.node_infos:
-                    self.node_infos[node].add_pod(pod)
-        elif self._pending(pod):
-            self._enqueue(pod)
-
-    def _pod_updated(self, old: dict, new: dict) -> None:
-        key = key_of(new)
-        node = new["spec"].get("nodeName")
-        if node:
-            was_assumed = key in self.assumed
-            self.assumed.discard(key)
-            if self.pod_node.get(key) != node or was_assumed:
-                self.pod_node[key] = node
-                self._rebuild(node)
-            elif new.get("status", {}).get("phase") in ("Succeeded", "Failed"):
-                self._rebuild(node)
-        elif self._pending(new) and key not in self.queued and key not in self.unschedulable:
-            self._enqueue(new)
-
-    def _pod_deleted(self, pod: dict) -> None:
-        key = key_of(pod)
-        node = self.pod_node.pop(key, None)
-        self.assumed.discard(key)
-        self.unschedulable.pop(key, None)
-        self.attempts.pop(key, None)
-        if node:
-            self._rebuild(node)
-            self._move_all_to_active()   # freed resources may help waiting Pods
-
-    # ------------------------------------------------------------------ queue
-    def _enqueue(self, pod: dict) -> None:
-        key = key_of(pod)
-        if key in self.queued:
-            return
-        self.queued.add(key)
-        prio = pod["spec"].get("priority", 0)
-        created = pod["metadata"].get("creationTimestamp", "")
-        heapq.heappush(self.queue, (-prio, created, next(self._seq), key))
+    def _poke(self) -> None:
         if not self._wake.triggered:
             self._wake.succeed()
 
-    def _move_all_to_active(self) -> None:
-        """A cluster event: give every unschedulable Pod another try after its back-off."""
-        for key, failed_at in list(self.unschedulable.items()):
-            backoff = min(INITIAL_BACKOFF * 2 ** (self.attempts.get(key, 1) - 1), MAX_BACKOFF)
-            delay = max(0.0, failed_at + backoff - self.env.now)
-            self.env.timeout(delay).callbacks.append(lambda _e, k=key: self._retry(k))
+    # ------------------------------------------------------------------ nodes
+    def _node_added(self, node: dict) -> None:
+        self.snapshot.add_node(node)
+        self._event(NODE_ADD)
 
-    def _retry(self, key: str) -> None:
-        if key in self.unschedulable and self.up:
-            del self.unschedulable[key]
-            pod = self.pods.get(key)
-            if pod is not None and self._pending(pod):
-                self._enqueue(pod)
+    def _node_updated(self, old: dict, new: dict) -> None:
+        self.snapshot.update_node(new)
+        changed = (old.get("spec") != new.get("spec")
+                   or old["metadata"].get("labels") != new["metadata"].get("labels")
+                   or (old.get("status") or {}).get("allocatable") != (new.get("status") or {}).get("allocatable")
+                   or (old.get("status") or {}).get("images") != (new.get("status") or {}).get("images"))
+        if changed:
+            self._event(NODE_UPDATE)
+
+    def _node_deleted(self, node: dict) -> None:
+        self.snapshot.remove_node(node["metadata"]["name"])
+
+    # ------------------------------------------------------------------ pods
+    def _pod_added(self, pod: dict) -> None:
+        if pod["spec"].get("nodeName"):
+            self._add_assigned(pod)
+            self._event(POD_ADD)
+        elif self._responsible(pod) and not pod["metadata"].get("deletionTimestamp"):
+            self.queue.add(pod, self.env.now)
+            self._nominate_from_status(pod)
+            self._poke()
+
+    def _pod_updated(self, old: dict, new: dict) -> None:
+        key = key_of(new)
+        if new["spec"].get("nodeName"):
+            if not old["spec"].get("nodeName") or key in self.assumed:
+                self.queue.delete(key)
+                self._drop_nomination(key)
+                self._add_assigned(new)             # bound: replaces the assumed copy
+                self._event(POD_ADD)
+            else:
+                self.snapshot.remove_pod(old)
+                self.snapshot.add_pod(new)
+                if old["metadata"].get("labels") != new["metadata"].get("labels"):
+                    self._event(POD_UPDATE)
+        elif self._responsible(new):
+            if new["metadata"].get("deletionTimestamp"):
+                self.queue.delete(key)
+                self._drop_nomination(key)
+                return
+            spec_changed = (old.get("spec") != new.get("spec")
+                            or old["metadata"].get("labels") != new["metadata"].get("labels"))
+            if key in self.queue.infos:
+                self.queue.update(new, self.env.now, spec_changed)
+            elif key not in self.assumed:
+                self.queue.add(new, self.env.now)
+            self._nominate_from_status(new)
+            self._poke()
+
+    def _pod_deleted(self, pod: dict) -> None:
+        key = key_of(pod)
+        self.queue.delete(key)
+        self._drop_nomination(key)
+        node = self.assumed.pop(key, None)
+        if self.snapshot.remove_pod(pod) or node or pod["spec"].get("nodeName"):
+            self._event(POD_DELETE)
+
+    def _add_assigned(self, pod: dict) -> None:
+        self.assumed.pop(key_of(pod), None)
+        self.snapshot.remove_pod(pod)             # the assumed copy (same uid), if any
+        self.snapshot.add_pod(PodInfo(pod))
+
+    # ------------------------------------------------------------------ nominated pods
+    def _nominate(self, key: str, node: str, pod: dict) -> None:
+        self._drop_nomination(key)
+        if node:
+            pi = PodInfo(pod)
+            self.nominated[key] = (node, pi)
+            self.nominator.setdefault(node, []).append(pi)
+
+    def _nominate_from_status(self, pod: dict) -> None:
+        node = (pod.get("status") or {}).get("nominatedNodeName") or ""
+        key = key_of(pod)
+        if node or key in self.nominated:
+            current = self.nominated.get(key)
+            if current is None or current[0] != node:
+                self._nominate(key, node, pod)
+
+    def _drop_nomination(self, key: str) -> None:
+        entry = self.nominated.pop(key, None)
+        if entry is not None:
+            node, pi = entry
+            pods = [p for p in self.nominator.get(node, []) if p is not pi]
+            if pods:
+                self.nominator[node] = pods
+            else:
+                self.nominator.pop(node, None)
 
     # ------------------------------------------------------------------ scheduling
     def _loop(self):
         yield self.env.all_of([self.nodes.synced, self.pods.synced])
         while True:
-            if not self.queue:
+            qpi = self.queue.pop(self.env.now)
+            if qpi is None:
                 self._wake = self.env.event()
-                yield self._wake
+                wakeup = self.queue.next_wakeup()
+                if wakeup is not None:
+                    yield self._wake | self.env.timeout(max(0.0, wakeup - self.env.now))
+                else:
+                    yield self._wake
                 continue
-            _, _, _, key = heapq.heappop(self.queue)
-            self.queued.discard(key)
-            pod = self.pods.get(key)
-            if pod is None or not self._pending(pod) or key in self.assumed:
+            pod = self.pods.get(qpi.key)
+            if pod is None or pod["spec"].get("nodeName") or pod["metadata"].get("deletionTimestamp") \
+                    or qpi.key in self.assumed:
+                self.queue.delete(qpi.key)
                 continue
-            infos = [self.node_infos[n] for n in sorted(self.node_infos)]
-            with using_cache(self.resource_cache):
-                result = schedule_one(pod, infos, self.profile, self.rng, self._next_start)
-            if infos:
-                self._next_start = (self._next_start + result.evaluated) % len(infos)
-            # Simulated CPU time of the cycle: fixed cost plus a little per node examined.
-            yield self.env.timeout(0.0005 + 0.000005 * result.evaluated)
-            if result.selected is None:
-                self._failed(pod, result, infos)
-                continue
-            with using_cache(self.resource_cache):
-                self._assume(pod, result.selected)
-            self.run(self._bind(pod, result.selected, result))
+            qpi.pod = pod
+            yield from self._schedule_one(qpi, pod)
 
-    def _assume(self, pod: dict, node: str) -> None:
-        key = key_of(pod)
-        self.assumed.add(key)
-        self.pod_node[key] = node
+    def _schedule_one(self, qpi, pod: dict):
+        profile = self.profiles[pod["spec"].get("schedulerName") or "default-scheduler"]
+        pod_info = PodInfo(pod)
+        try:
+            result = schedule_one(pod, self.snapshot, profile, self.rng, self._next_start,
+                                  self.nominator, pod_info=pod_info)
+        except Exception as err:    # noqa: BLE001 - e.g. a learner plugin raised: a SchedulerError
+            result = None
+            error = f"running the scheduling cycle: {type(err).__name__}: {err}"
+        num_nodes = max(self.snapshot.num_nodes, 1)
+        evaluated = result.evaluated if result is not None else 0
+        self._next_start = (self._next_start + evaluated) % num_nodes
+        # Simulated CPU time of the cycle: a fixed cost plus a little per node examined.
+        yield self.env.timeout(0.0005 + 0.000005 * evaluated)
+        if result is None:
+            self.record(f"cannot schedule {qpi.key}: {error}", pod=qpi.key)
+            self.recorder.event(pod, "Warning", "FailedScheduling", error)
+            self.queue.add_unschedulable(qpi, self.env.now)
+            return
+        if result.selected is not None:
+            self._assume(qpi, pod, result.selected)
+            self.run(self._bind(qpi, pod, result.selected, result))
+            return
+        self._failed(qpi, pod, result)
+
+    def _assume(self, qpi, pod: dict, node: str) -> None:
         assumed = deep_copy(pod)
         assumed["spec"]["nodeName"] = node
-        self.node_infos[node].add_pod(assumed)
+        self.assumed[qpi.key] = node
+        self.snapshot.add_pod(PodInfo(assumed), node)
+        self._drop_nomination(qpi.key)
 
-    def _bind(self, pod: dict, node: str, result):
-        key = key_of(pod)
+    def _bind(self, qpi, pod: dict, node: str, result):
+        key = qpi.key
         ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
         self.record(f"scheduled {ns}/{name} -> {node}", target=node, pod=key, node=node,
                     feasible=len(result.feasible), total=result.total.get(node))
         try:
             yield self.client.bind(pod, node)
         except StatusError as err:
-            # Forget the assumption; the Pod goes back to the queue.
-            self.assumed.discard(key)
-            self.pod_node.pop(key, None)
-            self._rebuild(node)
+            # Forget the assumption; the Pod goes back to the queue (after a back-off).
+            if self.assumed.pop(key, None) is not None:
+                self.snapshot.remove_pod(pod)
+                self._event(POD_DELETE)
             self.record(f"binding {key} failed: {err.reason}", pod=key)
-            current = self.pods.get(key)
-            if current is not None and self._pending(current):
-                self.env.timeout(INITIAL_BACKOFF).callbacks.append(
-                    lambda _e: self._enqueue(current))
+            self.queue.add_unschedulable(qpi, self.env.now)     # no plugin to blame: back-off
+            self._poke()
             return
-        self.attempts.pop(key, None)
-        self.recorder.event(pod, "Normal", "Scheduled",
-                            f"Successfully assigned {ns}/{name} to {node}")
+        self.queue.done(key)
+        self.recorder.event(pod, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {node}")
 
-    def _failed(self, pod: dict, result, infos) -> None:
-        key = key_of(pod)
-        self.attempts[key] = self.attempts.get(key, 0) + 1
-        self.unschedulable[key] = self.env.now
-        message = failure_message(pod, result, len(infos), {i.name: i for i in infos})
+    def _failed(self, qpi, pod: dict, result) -> None:
+        key = qpi.key
+        message = result.message
+        post = result.post_filter
+        nominated = None
+        if post is not None:
+            nominated = post.nominated_node
+            if post.victims:
+                self._preempt(pod, post.nominated_node, post.victims)
+            self._nominate(key, nominated, pod)
         self.record(f"cannot schedule {key}: {message}", pod=key)
         self.recorder.event(pod, "Warning", "FailedScheduling", message)
-        self.run(self._mark_unschedulable(pod, message))
+        self.run(self._mark_unschedulable(pod, message, nominated))
+        self.queue.add_unschedulable(qpi, self.env.now, result.unschedulable_plugins)
         # Even without cluster events, retry after podMaxInUnschedulablePodsDuration.
-        self.env.timeout(MAX_IN_UNSCHEDULABLE).callbacks.append(lambda _e: self._retry(key))
+        self.env.timeout(self.queue.max_in_unschedulable).callbacks.append(
+            lambda _e: self.up and self.queue.flush_unschedulable_leftover(self.env.now) and self._poke())
 
-    def _mark_unschedulable(self, pod: dict, message: str):
-        updated = deep_copy(pod)
+    def _preempt(self, preemptor: dict, node: str, victims: list) -> None:
+        """prepareCandidate: evict the victims, clear lower-priority nominations there."""
+        uid = preemptor["metadata"].get("uid")
+        self.record(f"preempting {', '.join(v.key for v in victims)} on {node} for {key_of(preemptor)}",
+                    target=node, pod=key_of(preemptor), victims=[v.key for v in victims])
+        for victim in victims:
+            self.recorder.event(victim.pod, "Normal", "Preempted", f"Preempted by pod {uid} on node {node}")
+            self.run(self._evict(victim.pod, preemptor))
+        me = preemptor["spec"].get("priority") or 0
+        for other in list(self.nominator.get(node, [])):
+            if other.priority < me:
+                self._drop_nomination(other.key)
+                self.run(self._set_nominated(other.key, ""))
+
+    def _evict(self, victim: dict, preemptor: dict):
+        scheduler_name = preemptor["spec"].get("schedulerName") or "default-scheduler"
+        updated = deep_copy(victim)
         conds = updated.setdefault("status", {}).setdefault("conditions", [])
+        set_condition(conds, {"type": "DisruptionTarget", "status": "True",
+                              "reason": "PreemptionByScheduler",
+                              "message": f"{scheduler_name}: preempting to accommodate a higher priority pod"},
+                      self.env.now)
+        try:
+            yield self.client.update("pods", updated, subresource="status")
+        except StatusError:
+            pass
+        try:
+            yield self.client.delete("pods", victim["metadata"]["name"], victim["metadata"]["namespace"])
+        except StatusError:
+            pass
+
+    def _set_nominated(self, key: str, node: str):
+        current = self.pods.get(key)
+        if current is None or (current.get("status") or {}).get("nominatedNodeName", "") == node:
+            return
+        updated = deep_copy(current)
+        if node:
+            updated["status"]["nominatedNodeName"] = node
+        else:
+            updated["status"].pop("nominatedNodeName", None)
+        try:
+            yield self.client.update("pods", updated, subresource="status")
+        except StatusError:
+            pass
+
+    def _mark_unschedulable(self, pod: dict, message: str, nominated):
+        """updatePod: the PodScheduled=False condition and (if decided) nominatedNodeName."""
+        current = self.pods.get(key_of(pod)) or pod
+        updated = deep_copy(current)
+        status = updated.setdefault("status", {})
+        conds = status.setdefault("conditions", [])
         changed = set_condition(conds, {"type": "PodScheduled", "status": "False",
                                         "reason": "Unschedulable", "message": message,
                                         "lastProbeTime": None}, self.env.now)
-        updated["status"].setdefault("phase", "Pending")
+        status.setdefault("phase", "Pending")
+        if nominated is not None and status.get("nominatedNodeName", "") != nominated:
+            changed = True
+            if nominated:
+                status["nominatedNodeName"] = nominated
+            else:
+                status.pop("nominatedNodeName", None)
         if changed:
             try:
                 yield self.client.update("pods", updated, subresource="status")
             except StatusError:
                 pass
+
+    # ------------------------------------------------------------------ for lessons
+    def pending(self) -> dict:
+        """``{pod key: "active" | "backoff" | "unschedulable" | "in-flight"}``."""
+        return self.queue.pending()
+
+    def now_timestamp(self) -> str:
+        return clock.timestamp(self.env.now)

@@ -1,53 +1,97 @@
-"""NodeResourcesFit: does the Pod's request fit what is left of the node? (plugins/noderesources/fit.go)
+"""NodeResourcesFit: does the Pod's *request* fit what is left on the node?
 
-Filter: for each resource, ``requested on node + pod request > allocatable`` rejects the
-node with ``Insufficient <resource>`` (``Too many pods`` for the pod count).  Only
-*requests* count — limits never matter for scheduling.
+Follows k8s.io/kubernetes pkg/scheduler/framework/plugins/noderesources/fit.go
+(``fitsRequest``) and the scorers in resource_allocation.py (tested against fit_test.go,
+least_allocated_test.go, most_allocated_test.go, requested_to_capacity_ratio_test.go).
 
-Score (strategy ``LeastAllocated``, the default): for CPU and memory,
-``(allocatable − requested) × 100 / allocatable``, averaged with weight 1 each — the
-emptiest node wins.  ``MostAllocated`` is the reverse (bin packing).
+* **Filter** — ``Too many pods`` when the node already runs ``allocatable.pods`` Pods;
+  then for CPU, memory, ephemeral storage and every extended resource (GPUs …):
+  ``request > allocatable - already requested`` gives ``Insufficient <resource>``.  Only
+  *requests* count: a container's limits never matter for scheduling.
+* **Score** — the scoring strategy (``LeastAllocated`` by default: the emptier node wins;
+  ``MostAllocated``: the fuller node wins, i.e. bin packing; ``RequestedToCapacityRatio``:
+  a custom utilization→score shape), over ``resources`` (default cpu and memory, weight 1).
 """
-from ..framework import MAX_NODE_SCORE, Plugin, Unschedulable
-from ..resources import allocatable, non_zero_requests, requests
+from __future__ import annotations
+
+from ..framework import NODE_ADD, NODE_UPDATE, POD_DELETE, Plugin, unschedulable
+from .resource_allocation import (DEFAULT_RESOURCES, allocatable_and_requested,
+                                  least_requested_score, most_requested_score,
+                                  pod_request_list, requested_to_capacity_ratio, weighted)
+
+STRATEGIES = ("LeastAllocated", "MostAllocated", "RequestedToCapacityRatio")
+
+
+def is_extended(name: str) -> bool:
+    """v1helper.IsExtendedResourceName: has a domain that is not kubernetes.io."""
+    return "/" in name and not name.startswith("requests.") and "kubernetes.io/" not in name
 
 
 class NodeResourcesFit(Plugin):
     name = "NodeResourcesFit"
+    node_local = True
+    events = frozenset({NODE_ADD, NODE_UPDATE, POD_DELETE})
 
-    def __init__(self, strategy: str = "LeastAllocated", resources=(("cpu", 1), ("memory", 1))):
+    def __init__(self, strategy: str = "LeastAllocated", resources=DEFAULT_RESOURCES,
+                 shape=None, ignored_resources=(), ignored_resource_groups=()):
+        if strategy not in STRATEGIES:
+            raise ValueError(f"scoring strategy {strategy} is not supported")
         self.strategy = strategy
-        self.resources = tuple(resources)
+        self.resources = tuple((r["name"], r.get("weight", 1)) if isinstance(r, dict) else tuple(r)
+                               for r in resources)
+        self.shape = shape or [{"utilization": 0, "score": 10}, {"utilization": 100, "score": 0}]
+        self.ignored = set(ignored_resources)
+        self.ignored_groups = set(ignored_resource_groups)
+        if strategy == "RequestedToCapacityRatio":
+            self._rtcr = requested_to_capacity_ratio(self.shape)
 
-    def filter(self, pod, node_info):
-        want = requests(pod)
-        have = allocatable(node_info.node)
+    @classmethod
+    def from_args(cls, args: dict) -> "NodeResourcesFit":
+        """From NodeResourcesFitArgs (``scoringStrategy``, ``ignoredResources`` …)."""
+        strategy = args.get("scoringStrategy") or {}
+        return cls(strategy.get("type", "LeastAllocated"),
+                   strategy.get("resources") or DEFAULT_RESOURCES,
+                   (strategy.get("requestedToCapacityRatio") or {}).get("shape"),
+                   args.get("ignoredResources") or (), args.get("ignoredResourceGroups") or ())
+
+    # ------------------------------------------------------------------ Filter
+    def filter(self, state, pod, node_info):
+        want = state.pod_info.requests
+        have, used = node_info.allocatable, node_info.requested
         reasons = []
-        if node_info.requested.get("pods", 0) + 1 > have.get("pods", 110):
+        if len(node_info.pods) + 1 > have.allowed_pod_number:
             reasons.append("Too many pods")
-        for res in ("cpu", "memory"):
-            if want.get(res, 0) and node_info.requested.get(res, 0) + want[res] > have.get(res, 0):
-                reasons.append(f"Insufficient {res}")
-        for res, qty in want.items():
-            if res in ("cpu", "memory", "pods") or not qty:
+        if want.milli_cpu > have.milli_cpu - used.milli_cpu and want.milli_cpu > 0:
+            reasons.append("Insufficient cpu")
+        if want.memory > have.memory - used.memory and want.memory > 0:
+            reasons.append("Insufficient memory")
+        if want.ephemeral_storage > 0 and \
+                want.ephemeral_storage > have.ephemeral_storage - used.ephemeral_storage:
+            reasons.append("Insufficient ephemeral-storage")
+        for name in sorted(want.scalar):
+            qty = want.scalar[name]
+            if qty == 0 or (is_extended(name) and (name in self.ignored or
+                                                   name.split("/")[0] in self.ignored_groups)):
                 continue
-            if node_info.requested.get(res, 0) + qty > have.get(res, 0):
-                reasons.append(f"Insufficient {res}")
-        return Unschedulable(self.name, reasons) if reasons else None
+            if qty > have.scalar.get(name, 0) - used.scalar.get(name, 0):
+                reasons.append(f"Insufficient {name}")
+        return unschedulable(*reasons) if reasons else None
 
-    def score(self, pod, node_info, nodes):
-        want = non_zero_requests(pod)
-        have = allocatable(node_info.node)
-        total = weights = 0
-        for res, weight in self.resources:
-            cap = have.get(res, 0)
-            used = node_info.non_zero_requested.get(res, 0) + want.get(res, 0)
-            if cap == 0:
-                continue
-            if self.strategy == "MostAllocated":
-                score = min(used, cap) * MAX_NODE_SCORE // cap
-            else:
-                score = 0 if used > cap else (cap - used) * MAX_NODE_SCORE // cap
-            total += score * weight
-            weights += weight
-        return total // weights if weights else 0
+    # ------------------------------------------------------------------ Score
+    def pre_score(self, state, pod, nodes):
+        state.write("PreScoreNodeResourcesFit",
+                    pod_request_list(state.pod_info, self.resources, use_requested=False))
+
+    def score(self, state, pod, node_info):
+        pod_requests = state.read("PreScoreNodeResourcesFit") or \
+            pod_request_list(state.pod_info, self.resources, use_requested=False)
+        requested, allocatable = [], []
+        for (name, _), want in zip(self.resources, pod_requests):
+            alloc, req = allocatable_and_requested(node_info, name, want, False)
+            allocatable.append(alloc)
+            requested.append(req if alloc else 0)
+        if self.strategy == "LeastAllocated":
+            return weighted(least_requested_score, requested, allocatable, self.resources)
+        if self.strategy == "MostAllocated":
+            return weighted(most_requested_score, requested, allocatable, self.resources)
+        return self._rtcr(requested, allocatable, self.resources)
