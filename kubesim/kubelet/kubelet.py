@@ -33,7 +33,8 @@ KUBELET_VERSION = "v1.33.0"
 LEASE_RENEW_INTERVAL = 10.0        # nodeLeaseDurationSeconds (40) x 0.25
 LEASE_DURATION = 40
 LEASE_RETRY_INITIAL, LEASE_RETRY_MAX = 0.2, 7.0   # pkg/kubelet/nodelease back-off
-NODE_STATUS_REPORT_FREQUENCY = 300.0
+NODE_STATUS_UPDATE_FREQUENCY = 10.0       # how often kubelet computes node status
+NODE_STATUS_REPORT_FREQUENCY = 300.0      # how often it reports an unchanged one
 BACKOFF_INITIAL, BACKOFF_MAX = 10.0, 300.0   # container restart and image pull back-off
 EVICTION_HARD_MEMORY = 100 * 1024 * 1024     # evictionHard memory.available<100Mi
 
@@ -132,15 +133,38 @@ class Kubelet(Component):
                             "Normal", "Starting", "Starting kubelet.")
         self.pods.start()
         self.run(self._heartbeat())
+        self.run(self._node_status_loop())
 
     def _post_node_status(self, node: dict):
         current = yield self.client.get("nodes", self.node_name)
         current["status"] = node["status"]
         yield self.client.update("nodes", current, subresource="status")
 
+    def _node_status_loop(self):
+        """Every 10 s compare the Node's stored conditions with what kubelet sees, and report
+        when they differ or 5 minutes have passed (nodeStatusUpdateFrequency /
+        nodeStatusReportFrequency) — this is how a node marked Unknown by the node lifecycle
+        controller becomes Ready again once kubelet can reach the API server."""
+        last_report = self.env.now
+        while True:
+            yield self.env.timeout(NODE_STATUS_UPDATE_FREQUENCY)
+            try:
+                current = yield self.client.get("nodes", self.node_name)
+            except StatusError:
+                continue
+            stored = {c["type"]: c.get("status") for c in current.get("status", {}).get("conditions") or []}
+            seen = {c["type"]: c["status"] for c in self.node_object()["status"]["conditions"]}
+            if stored == seen and self.env.now - last_report < NODE_STATUS_REPORT_FREQUENCY:
+                continue
+            current["status"] = self.node_object()["status"]
+            try:
+                yield self.client.update("nodes", current, subresource="status")
+                last_report = self.env.now
+            except StatusError:
+                pass
+
     def _heartbeat(self):
         lease_ns = "kube-node-lease"
-        last_status = self.env.now
         backoff = LEASE_RETRY_INITIAL
         while True:
             now = clock.micro_timestamp(self.env.now)     # renewTime is a MicroTime
@@ -162,12 +186,6 @@ class Kubelet(Component):
                     except StatusError:
                         pass
             renewed = not failed
-            if self.env.now - last_status >= NODE_STATUS_REPORT_FREQUENCY:
-                try:
-                    yield from self._post_node_status(self.node_object())
-                    last_status = self.env.now
-                except StatusError:
-                    pass
             if renewed:
                 backoff = LEASE_RETRY_INITIAL
                 yield self.env.timeout(LEASE_RENEW_INTERVAL)
@@ -430,7 +448,9 @@ class Kubelet(Component):
                  or worker["restarts"][s["name"]] for s in specs):
             phase = "Running"
         unready = [cs["name"] for cs in statuses if not cs["ready"]]
-        ready = not unready and not pod["metadata"].get("deletionTimestamp")
+        # A terminating Pod stays Ready while its containers still run and pass readiness:
+        # EndpointSlices then mark it serving (and terminating) rather than dropping it.
+        ready = not unready
         conds = deep_copy(pod.get("status", {}).get("conditions") or [])
         now = self.env.now
         sandbox = worker.get("sandbox") is not None
