@@ -22,7 +22,7 @@ from typing import Any, Iterable, Optional
 
 from .api import clock
 from .api.quantity import memory_bytes
-from .api.resources import RESOURCE_TYPES, ResourceType, for_kind, lookup
+from .api.resources import ResourceType, for_kind, lookup
 from .apiserver import APIServer
 from .apiserver import bootstrap_rbac
 from .apiserver.audit import AuditLog
@@ -33,7 +33,7 @@ from .client import APIClient
 from .component import Component, Sim
 from .controllers import ControllerManager
 from .dns import CoreDNS
-from .errors import KubesimError, StatusError, UsageError
+from .errors import KubesimError, UsageError
 from .etcd.server import EtcdServer, bootstrap_leader
 from .kubelet import Kubelet
 from .kubectl.auth import KubeconfigClient

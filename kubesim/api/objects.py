@@ -23,9 +23,26 @@ def amount(name: str, value) -> int:
     return q.milli_value() if name == "cpu" else q.value()
 
 
+_AMOUNTS: dict = {}
+
+
 def resource_list(resources: Optional[dict]) -> dict[str, int]:
-    """A ResourceList (``{"cpu": "250m", "memory": "256Mi"}``) as ints."""
-    return {name: amount(name, value) for name, value in (resources or {}).items()}
+    """A ResourceList (``{"cpu": "250m", "memory": "256Mi"}``) as ints.
+
+    Parsing a quantity is exact but slow, and a cluster repeats the same few strings, so
+    the results are memoized."""
+    out = {}
+    for name, value in (resources or {}).items():
+        key = (name, value)
+        try:
+            out[name] = _AMOUNTS[key]
+        except KeyError:
+            if len(_AMOUNTS) > 100_000:
+                _AMOUNTS.clear()
+            out[name] = _AMOUNTS[key] = amount(name, value)
+        except TypeError:          # an unhashable value: parse it (and let it fail) as is
+            out[name] = amount(name, value)
+    return out
 
 
 def _add(into: dict, other: dict) -> None:
@@ -38,17 +55,17 @@ def _max(into: dict, other: dict) -> None:
         into[name] = max(into.get(name, 0), value)
 
 
-def _aggregate(pod: dict, field: str) -> dict[str, int]:
-    """AggregateContainerRequests/Limits: sum of the app containers (and sidecars), or the
-    largest init container if that is bigger."""
+def aggregate_containers(pod: dict, per_container) -> dict[str, int]:
+    """The sum of the app containers (and sidecars), or the largest init container if that
+    is bigger — ``per_container(container)`` gives each container's amounts."""
     spec = pod.get("spec") or {}
     total: dict = {}
     for c in spec.get("containers") or []:
-        _add(total, resource_list((c.get("resources") or {}).get(field)))
+        _add(total, per_container(c))
     sidecars: dict = {}
     init_max: dict = {}
     for c in spec.get("initContainers") or []:
-        own = resource_list((c.get("resources") or {}).get(field))
+        own = per_container(c)
         if c.get("restartPolicy") == "Always":     # a sidecar runs alongside the app
             _add(total, own)
             _add(sidecars, own)
@@ -59,6 +76,12 @@ def _aggregate(pod: dict, field: str) -> dict[str, int]:
         _max(init_max, in_use)
     _max(total, init_max)
     return total
+
+
+def _aggregate(pod: dict, field: str) -> dict[str, int]:
+    """AggregateContainerRequests/Limits of ``field`` (``requests`` or ``limits``)."""
+    return aggregate_containers(
+        pod, lambda c: resource_list((c.get("resources") or {}).get(field)))
 
 
 def pod_requests(pod: dict) -> dict[str, int]:

@@ -18,16 +18,16 @@ import uuid
 from typing import Any, Optional
 
 from ..api import clock
-from ..api.resources import RESOURCE_TYPES, ResourceType, lookup
+from ..api.resources import RESOURCE_TYPES, ResourceType
 from ..component import Component, Sim
 from ..errors import (AlreadyExistsError, BadRequestError, ConflictError, InvalidError,
-                      FieldError, NotFoundError, ServerUnavailableError, StatusError)
+                      NotFoundError, ServerUnavailableError, StatusError)
 from ..etcd.store import Compare, Op
 from ..rand import random_suffix
 from ..util import deep_copy, get_path
 from . import admission, audit, authn, authz, health, objectlog, service_alloc
-from .registry import etcd_key, etcd_prefix, prepare_for_create, prepare_for_update
-from .watchcache import Change, WatchCache, object_key
+from .registry import etcd_key, prepare_for_create, prepare_for_update
+from .watchcache import Change, WatchCache
 
 ETCD_TIMEOUT = 5.0          # seconds before a write without etcd's answer fails
 _BY_PLURAL = {rt.plural: rt for rt in RESOURCE_TYPES}

@@ -35,7 +35,7 @@ from ..trace import Trace
 from .errors import ERR_DEADLINE, EtcdError
 from .raft import LEADER
 from .server import EtcdServer
-from .store import KeyValue, MVCCStore, Op
+from .store import MVCCStore, Op
 
 
 class _StandaloneSim(Sim):

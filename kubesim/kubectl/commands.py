@@ -295,7 +295,6 @@ def cmd_apply(ctx: Ctx, words: list) -> str:
     if path == "-":
         raise UsageError("error: kubesim cannot read standard input: pass the manifest text to "
                          "c.apply(...) instead")
-    from ..api.manifests import load  # noqa: F401  (validates the path early)
     import os
     if not os.path.exists(path):
         raise UsageError(f'error: the path "{path}" does not exist')

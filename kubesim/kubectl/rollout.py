@@ -128,7 +128,7 @@ def _history(ctx, d: dict, ns: str) -> str:
     if to:
         rs = next((r for r in rss if _revision(r) == int(to)), None)
         if rs is None:
-            raise UsageError(f"error: unable to find the specified revision")
+            raise UsageError("error: unable to find the specified revision")
         template = rs["spec"]["template"]
         c = template["spec"]["containers"][0]
         labels = ",".join(f"{k}={v}" for k, v in sorted((template["metadata"].get("labels") or {}).items()))

@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Sequence
 
 from .. import seed
-from ..checks import check, checking
+from ..checks import checking
 from ..cluster import Cluster
-from ..errors import KubesimError
+from .common import apply_to_fresh_cluster
 
 #: How learners may name each role (lower-cased, spaces and dashes ignored).
 ALIASES = {
@@ -76,14 +76,9 @@ def check_pod_path(answer: Sequence[str]):
 def check_finance_prod(manifest: str):
     """Exercise (b): the Namespace and a Deployment that reach 2/2 Running in ``finance-prod``."""
     with checking("your finance-prod manifests") as c:
-        if not isinstance(manifest, str) or not manifest.strip():
-            return c.check(False, "", "`manifest` should be the YAML text of your two documents")
-        cluster = Cluster(seed=0)
-        try:
-            lines = cluster.apply(manifest)
-        except KubesimError as err:
-            return c.check(False, "", f"kubectl apply refused it:\n{err}")
-        c.check(True, "kubectl apply accepted it: " + ", ".join(lines))
+        cluster = apply_to_fresh_cluster(c, manifest, "`manifest` should be the YAML text of your two documents")
+        if cluster is None:
+            return c
         if not c.check(cluster.get("Namespace", "finance-prod") is not None,
                        "the finance-prod Namespace exists",
                        "add a Namespace document named finance-prod (kind: Namespace)"):

@@ -9,15 +9,15 @@ lines through :mod:`kubesim.checks` and returns a truthy/falsy result.
 from __future__ import annotations
 
 import random
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable
 
 import simpy
 
 from .. import seed as seed_manifests
-from ..checks import check, checking
+from ..checks import checking
 from ..etcd import EtcdCluster, EtcdError
 from ..etcd.loop import RaftLoop
-from ..etcd.raft import Config, majority_commit_rule
+from ..etcd.raft import Config
 from ..etcd.safety import SafetyMonitor
 from ..etcd.scenarios import figure8
 

@@ -22,7 +22,6 @@ Exercise checks
 from __future__ import annotations
 
 import inspect
-import math
 import time as wallclock
 from dataclasses import dataclass, field
 from typing import Optional

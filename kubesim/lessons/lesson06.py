@@ -27,6 +27,7 @@ from plotly.subplots import make_subplots
 from ..api import clock, manifests
 from ..checks import checking
 from ..cluster import Cluster
+from .common import apply_to_fresh_cluster
 from ..controllers.node_lifecycle import NODE_MONITOR_GRACE_PERIOD
 from ..errors import KubesimError
 from ..kubelet.kubelet import BACKOFF_INITIAL, BACKOFF_MAX
@@ -682,14 +683,9 @@ def _waiting(pod: dict) -> str:
 def check_fixed_shop(manifest: str):
     """Exercise (a), part 3: a fixed manifest whose ``orders`` and ``frontend`` Pods run."""
     with checking("your fixed shop manifest") as c:
-        if not isinstance(manifest, str) or not manifest.strip():
-            return c.check(False, "", "`fixed` should be the YAML text of both Deployments, fixed")
-        cluster = Cluster(seed=0)
-        try:
-            lines = cluster.apply(manifest)
-        except KubesimError as err:
-            return c.check(False, "", f"kubectl apply refused it:\n{err}")
-        c.check(True, "kubectl apply accepted it: " + ", ".join(lines))
+        cluster = apply_to_fresh_cluster(c, manifest, "`fixed` should be the YAML text of both Deployments, fixed")
+        if cluster is None:
+            return c
         missing = [n for n in ("orders", "frontend") if cluster.get("Deployment", n) is None]
         if missing:
             return c.check(False, "", f"keep both Deployments, with their names: {', '.join(missing)} "

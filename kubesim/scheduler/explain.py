@@ -11,7 +11,7 @@ scheduler runs — on every node (no early stop), and keeps everything it saw.
 from __future__ import annotations
 
 import random
-from typing import Iterable, Optional
+from typing import Iterable
 
 from .cycle import CycleResult, schedule_one
 from .nodeinfo import PodInfo

@@ -11,45 +11,12 @@
 """
 from __future__ import annotations
 
-from ..api.objects import amount
+from ..api.objects import aggregate_containers, resource_list
 
 # pkg/scheduler/util/pod_resources.go
 DEFAULT_MILLI_CPU_REQUEST = 100              # 0.1 core
 DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024   # 200 MiB
 NON_MISSING = {"cpu": DEFAULT_MILLI_CPU_REQUEST, "memory": DEFAULT_MEMORY_REQUEST}
-
-
-_AMOUNTS: dict = {}
-
-
-def resource_list(resources: dict | None) -> dict[str, int]:
-    """A ResourceList (``{"cpu": "250m", "memory": "256Mi"}``) as ints (cpu in millicores).
-
-    Parsing a quantity is exact but slow, and a cluster repeats the same few strings, so
-    the results are memoized."""
-    out = {}
-    for name, value in (resources or {}).items():
-        key = (name, value)
-        try:
-            out[name] = _AMOUNTS[key]
-        except KeyError:
-            if len(_AMOUNTS) > 100_000:
-                _AMOUNTS.clear()
-            out[name] = _AMOUNTS[key] = amount(name, value)
-        except TypeError:          # an unhashable value: parse it (and let it fail) as is
-            out[name] = amount(name, value)
-    return out
-
-
-def _add(into: dict, other: dict) -> None:
-    for name, value in other.items():
-        into[name] = into.get(name, 0) + value
-
-
-def _max(into: dict, other: dict) -> None:
-    for name, value in other.items():
-        if value > into.get(name, 0):
-            into[name] = value
 
 
 def _container(c: dict, non_missing) -> dict:
@@ -62,24 +29,9 @@ def _container(c: dict, non_missing) -> dict:
 
 def pod_requests(pod: dict, non_missing: dict | None = None) -> dict[str, int]:
     """PodRequests: ``{"cpu": millicores, "memory": bytes, ...}`` (no ``pods`` entry)."""
-    spec = pod.get("spec") or {}
-    total: dict = {}
-    for c in spec.get("containers") or []:
-        _add(total, _container(c, non_missing))
-    sidecars: dict = {}
-    init_max: dict = {}
-    for c in spec.get("initContainers") or []:
-        own = _container(c, non_missing)
-        if c.get("restartPolicy") == "Always":      # a sidecar keeps running with the app
-            _add(total, own)
-            _add(sidecars, own)
-            in_use = dict(sidecars)
-        else:                                        # runs with the sidecars started before it
-            in_use = dict(own)
-            _add(in_use, sidecars)
-        _max(init_max, in_use)
-    _max(total, init_max)
-    _add(total, resource_list(spec.get("overhead")))
+    total = aggregate_containers(pod, lambda c: _container(c, non_missing))
+    for name, value in resource_list((pod.get("spec") or {}).get("overhead")).items():
+        total[name] = total.get(name, 0) + value
     return total
 
 
