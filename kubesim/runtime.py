@@ -202,6 +202,9 @@ class ContainerRuntime:
             container.finished_at = self.env.now
             if container.exited is not None and not container.exited.triggered:
                 container.exited.succeed(code)
+            app = container.app
+            if app is not None and not app.exited.triggered:
+                app.exited.succeed(code)    # a stopped program no longer listens or answers
 
     def stop_container(self, container: Container, grace: float):
         """StopContainer: SIGTERM, then SIGKILL after ``grace`` seconds if still running."""
