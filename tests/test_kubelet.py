@@ -52,6 +52,29 @@ def test_crash_loop_back_off_doubles_from_10s_to_5_minutes():
                for e in c.list("Event", "default") if e["reason"] == "BackOff")
 
 
+def test_back_off_starts_over_after_ten_minutes_of_healthy_running():
+    """kubelet forgets a container's back-off once it has run for more than 10 minutes
+    (twice the 5-minute maximum) since its last restart."""
+    c = kubesim.Cluster(seed=4)
+    c.apply(pod_manifest("flaky", "", image="nginx:1.25"))
+    c.run(10)
+
+    def crash_and_time_restart() -> float:
+        crashed = c.now
+        before = len(event_times(c, "flaky", "Started"))
+        c.app("flaky").crash()
+        assert c.run_until(lambda cl: len(event_times(cl, "flaky", "Started")) > before, timeout=400)
+        return event_times(c, "flaky", "Started")[-1] - crashed
+
+    quick = [crash_and_time_restart() for _ in range(3)]
+    assert quick == pytest.approx([0, 10, 20], abs=1.5)
+    c.run(9 * 60)                          # 9 minutes: the back-off is remembered
+    assert crash_and_time_restart() == pytest.approx(40, abs=1.5)
+    c.run(11 * 60)                         # 11 minutes: it has expired
+    assert [crash_and_time_restart() for _ in range(2)] == pytest.approx([0, 10], abs=1.5)
+    assert status_of(c, "flaky")["restartCount"] == 6
+
+
 def test_image_that_does_not_exist_goes_to_image_pull_back_off():
     c = kubesim.Cluster(seed=1)
     c.apply(pod_manifest("typo", "", image="nginx:9.99"))

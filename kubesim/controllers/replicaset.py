@@ -8,40 +8,15 @@ not act twice on a stale cache.
 """
 from __future__ import annotations
 
-from ..api import clock
 from ..api.podutil import controller_ref, is_pod_active, is_pod_available, is_pod_ready
 from ..errors import StatusError
 from ..util import deep_copy
+from .active_pods import pods_to_delete
 from .base import Controller
 
 BURST_REPLICAS = 500          # replica_set.go: BurstReplicas
 SLOW_START_INITIAL_BATCH = 1  # controller_utils.go: SlowStartInitialBatchSize
 EXPECTATIONS_TTL = 300.0      # controller_utils.go: ExpectationsTimeout (5 minutes)
-
-_PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
-
-
-def deletion_order(pod: dict, now: float):
-    """Sort key: Pods that go first when scaling down (controller.ActivePods.Less)."""
-    status = pod.get("status", {})
-    ready = is_pod_ready(pod)
-    ready_since = 0.0
-    if ready:
-        for c in status.get("conditions", []):
-            if c.get("type") == "Ready":
-                ready_since = clock.seconds(c["lastTransitionTime"])
-    restarts = max((cs.get("restartCount", 0) for cs in status.get("containerStatuses") or []),
-                   default=0)
-    return (
-        bool(pod["spec"].get("nodeName")),                 # 1. unassigned first
-        _PHASE_RANK.get(status.get("phase"), 1),           # 2. Pending < Unknown < Running
-        ready,                                             # 3. not ready first
-        -ready_since if ready else 0,                      # 4. ready for less time first
-        -restarts,                                         # 5. more restarts first
-        -clock.seconds(pod["metadata"]["creationTimestamp"]),  # 6. newer first
-        pod["metadata"]["name"],
-    )
-
 
 class ReplicaSetController(Controller):
     name = "replicaset-controller"
@@ -157,7 +132,7 @@ class ReplicaSetController(Controller):
                 self.expectations[key]["add"] -= skipped
         elif diff > 0:
             count = min(diff, BURST_REPLICAS)
-            victims = sorted(pods, key=lambda p: deletion_order(p, self.env.now))[:count]
+            victims = pods_to_delete(pods, self._related_pods(rs), count, self.env.now)
             self.expectations[key] = {"add": 0, "del": count, "since": self.env.now}
             # All victims are deleted in parallel (manageReplicas: one goroutine per Pod).
             calls = [(pod, self.client.delete("pods", pod["metadata"]["name"],
@@ -175,6 +150,19 @@ class ReplicaSetController(Controller):
                         failed = err
             if failed is not None:
                 raise failed
+
+    def _related_pods(self, rs: dict) -> list[dict]:
+        """Active Pods of every ReplicaSet with the same controller (getIndirectlyRelatedPods):
+        for a Deployment's ReplicaSet, the Pods of all its revisions."""
+        owner = (controller_ref(rs) or {}).get("uid")
+        if owner is None:
+            siblings = [rs]
+        else:
+            siblings = [other for other in self.informer("replicasets").list()
+                        if other["metadata"]["namespace"] == rs["metadata"]["namespace"]
+                        and (controller_ref(other) or {}).get("uid") == owner]
+        return [entry[0] for other in siblings
+                for entry in self.pods_by_owner.get(other["metadata"]["uid"], {}).values()]
 
     def _slow_start(self, rs: dict, count: int):
         """Create ``count`` Pods in batches of 1, 2, 4 … ; stop at the first failed batch."""

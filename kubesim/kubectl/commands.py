@@ -36,7 +36,7 @@ BOOL_FLAGS = {"-A": "all_namespaces", "--all-namespaces": "all_namespaces",
               "--show-labels": "show_labels", "--no-headers": "no_headers", "--all": "all",
               "--force": "force", "--now": "now", "--wait": "wait",
               "-w": "watch", "--watch": "watch", "--list": "list", "-q": "quiet",
-              "--quiet": "quiet"}
+              "--quiet": "quiet", "--overwrite": "overwrite"}
 
 GET_ALL = ("pods", "services", "deployments", "replicasets")
 DELETE_WAIT = 120.0   # simulated seconds kubectl delete waits for the object to go
@@ -426,6 +426,17 @@ def cmd_set(ctx: Ctx, words: list) -> str:
     return set_image(ctx, words)
 
 
+def cmd_label(ctx: Ctx, words: list) -> str:
+    from .metadata import label
+    return label(ctx, words)
+
+
+def cmd_annotate(ctx: Ctx, words: list) -> str:
+    from .metadata import annotate
+    return annotate(ctx, words)
+
+
 COMMANDS = {"get": cmd_get, "describe": cmd_describe, "apply": cmd_apply, "create": cmd_create,
             "delete": cmd_delete, "scale": cmd_scale, "api-resources": cmd_api_resources,
-            "rollout": cmd_rollout, "set": cmd_set, "auth": auth.cmd_auth}
+            "rollout": cmd_rollout, "set": cmd_set, "auth": auth.cmd_auth,
+            "label": cmd_label, "annotate": cmd_annotate}

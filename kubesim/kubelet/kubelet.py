@@ -9,7 +9,8 @@
 * When a Pod is deleted it stops the containers (SIGTERM, SIGKILL after the grace
   period) and then removes the Pod object for good.
 * A container that exits is restarted per ``restartPolicy`` with the CrashLoopBackOff
-  delay: 10 s, doubling, at most 5 minutes.
+  delay: at once the first time, then 10 s, doubling, at most 5 minutes; a container that
+  ran for more than 10 minutes since its last restart starts the sequence again.
 
 kubelet reaches the runtime through the CRI on its own node (a local call, not the
 network), and everything else only through the API server.
@@ -38,6 +39,22 @@ NODE_STATUS_REPORT_FREQUENCY = 300.0      # how often it reports an unchanged on
 BACKOFF_INITIAL, BACKOFF_MAX = 10.0, 300.0   # container restart and image pull back-off
 EVICTION_HARD_MEMORY = 100 * 1024 * 1024     # evictionHard memory.available<100Mi
 
+
+
+def restart_backoff_steps(previous: tuple[int, float] | None, finished_at: float) -> int:
+    """How many back-off steps a container that exited at ``finished_at`` is at.
+
+    ``previous`` is ``(steps, restarted_at)`` from its last restart, or None.  0 means
+    restart at once; n ≥ 1 means wait ``10 s · 2^(n−1)`` (capped at 5 min).  Like kubelet's
+    flowcontrol.Backoff (pkg/kubelet/kuberuntime doBackOff): an entry older than twice the
+    maximum back-off (10 minutes) has expired, so a container that ran that long starts over.
+    """
+    if previous is None:
+        return 0
+    steps, restarted_at = previous
+    if finished_at - restarted_at > 2 * BACKOFF_MAX:
+        return 0
+    return steps
 
 class Kubelet(Component):
     """kubelet on one node; ``node_spec`` describes the machine it runs on."""
@@ -359,8 +376,10 @@ class Kubelet(Component):
                 continue
             worker["last"][spec["name"]] = {"terminated": terminated}
             n = worker["restarts"][spec["name"]]
-            if n:
-                delay = min(BACKOFF_INITIAL * 2 ** (n - 1), BACKOFF_MAX)
+            steps = restart_backoff_steps(worker.setdefault("backoff", {}).get(spec["name"]),
+                                          c.finished_at)
+            if steps:
+                delay = min(BACKOFF_INITIAL * 2 ** (steps - 1), BACKOFF_MAX)
                 field = f"spec.containers{{{spec['name']}}}"
                 worker["states"][spec["name"]] = {"waiting": {
                     "reason": "CrashLoopBackOff",
@@ -373,6 +392,7 @@ class Kubelet(Component):
                                     f"{pod['metadata']['namespace']}({pod['metadata']['uid']})", field)
                 yield from self._post_pod_status(pod, worker)
                 yield self.env.timeout(delay)
+            worker["backoff"][spec["name"]] = (steps + 1, self.env.now)
             worker["restarts"][spec["name"]] = n + 1
             current = self.pods.get(key_of(pod))
             if current is None or current["metadata"].get("deletionTimestamp"):
