@@ -22,15 +22,21 @@ from .util import deep_copy
 
 #: Seconds a request may wait for its answer (client-go's HTTP client timeout).
 REQUEST_TIMEOUT = 10.0
+#: HTTP/2 health check on client connections (k8s.io/apimachinery/pkg/util/net/http.go:
+#: ReadIdleTimeout 30 s, PingTimeout 15 s): a connection silent for 30 s is pinged, and
+#: dropped if the ping gets no answer in 15 s — how a watch on a dead host is noticed.
+HTTP2_READ_IDLE_TIMEOUT = 30.0
+HTTP2_PING_TIMEOUT = 15.0
 
 
 class Watch:
     """One watch stream (see module docstring)."""
 
-    def __init__(self, env: simpy.Environment, wid: int):
+    def __init__(self, env: simpy.Environment, wid: int, server: Optional[str] = None):
         self.id = wid
         self.events = simpy.Store(env)
         self.closed = False
+        self.server = server          # the API server this stream is connected to
 
     def _put(self, item) -> None:
         if not self.closed:
@@ -52,6 +58,7 @@ class APIClient:
         self._seq = 0
         self._pending: dict[int, simpy.Event] = {}
         self._watches: dict[int, Watch] = {}
+        self._last_server: Optional[str] = None
 
     def reset(self) -> None:
         """Forget every request in flight (the component restarted)."""
@@ -68,6 +75,7 @@ class APIClient:
         ev = self.env.event()
         ev.defused = True           # a failure nobody waits for must not stop the simulation
         server = self.choose_server(self.owner.name) if self.choose_server else None
+        self._last_server = server
         if server is None:
             # No healthy API server behind the load balancer: the TCP connection is refused.
             ev.fail(ServerUnavailableError(
@@ -132,7 +140,7 @@ class APIClient:
         ev = self.request("watch", resource, namespace, None, None, "",
                           labelSelector=label_selector, fieldSelector=field_selector,
                           resourceVersion=resource_version)
-        watch = Watch(self.env, self._seq)
+        watch = Watch(self.env, self._seq, self._last_server)
         if ev.triggered:          # refused before it was sent
             watch._put(("ERROR", str(ev.value)))
             return watch
@@ -168,6 +176,13 @@ class APIClient:
                 self._watches.pop(msg["id"], None)
             return True
         return False
+
+    def answers_ping(self, watch: Watch) -> bool:
+        """Would an HTTP/2 PING on the watch's connection be answered?  (Its server is up and
+        not cut off from us by a partition.)"""
+        network = self.owner.sim.network
+        return (watch.server is not None and network.is_up(watch.server)
+                and network.reachable(self.owner.name, watch.server))
 
     def stop_watch(self, watch: Watch) -> None:
         """Stop listening to a watch (the server side is simply ignored from now on)."""

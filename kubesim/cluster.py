@@ -128,11 +128,25 @@ class Cluster:
             self._add_host("apiserver-lb", "")
             self.lb = self._add(LoadBalancer(self.sim, "apiserver-lb", "apiserver-lb",
                                              [a.name for a in self.apiservers]))
-        self.controller_manager = self._add(ControllerManager(
-            self.sim, "kube-controller-manager", cp_hosts[0], self._choose_server))
+        # kube-controller-manager and kube-scheduler: one on a single control plane; one per
+        # control-plane node in an HA control plane, taking turns through Leases in
+        # kube-system (kubesim/leaderelection.py), as kubeadm runs them.
+        ha = len(cp_hosts) > 1
+
+        def replica(role: str, i: int) -> str:
+            return f"{role}-{i + 1}" if ha else role
+
+        self.controller_managers: list[ControllerManager] = [
+            self._add(ControllerManager(self.sim, replica("kube-controller-manager", i), host,
+                                        self._choose_server, leader_elect=ha))
+            for i, host in enumerate(cp_hosts)]
         # scheduler_profile: a kubesim.scheduler.Profile (or list, or KubeSchedulerConfiguration).
-        self.scheduler = self._add(Scheduler(self.sim, "kube-scheduler", cp_hosts[0],
-                                             self._choose_server, profile=scheduler_profile))
+        self.schedulers: list[Scheduler] = [
+            self._add(Scheduler(self.sim, replica("kube-scheduler", i), host, self._choose_server,
+                                profile=scheduler_profile, leader_elect=ha))
+            for i, host in enumerate(cp_hosts)]
+        self.controller_manager = self.controller_managers[0]
+        self.scheduler = self.schedulers[0]
         self.kubelets: dict[str, Kubelet] = {}
         mem = memory_bytes(node_memory)
         for index, (host, zone) in enumerate([(h, self.host_zone[h]) for h in cp_hosts] + workers):
@@ -369,7 +383,8 @@ class Cluster:
     def add_controller(self, controller_class) -> None:
         """Run a controller of your own in kube-controller-manager (see
         :class:`kubesim.controllers.Controller`); it survives controller-manager restarts."""
-        self.controller_manager.add_controller(controller_class)
+        for manager in self.controller_managers:
+            manager.add_controller(controller_class)
         self._fault(f"controller {getattr(controller_class, 'name', controller_class.__name__)} added")
 
     def app(self, pod: str, namespace: str = "default", container: Optional[str] = None):

@@ -59,9 +59,25 @@ class Component:
         """Stop every process of this component (a crash)."""
         self.up = False
         for proc in self._processes:
-            if proc.is_alive:
+            # A process that stops its own component (exit_and_restart) ends by returning.
+            if proc.is_alive and proc is not self.env.active_process:
                 proc.interrupt("crash")
         self._processes = []
+
+    def exit_and_restart(self, reason: str, delay: float = 1.0) -> None:
+        """The process exits on its own (``reason``) and, as a static Pod's container, is
+        started again by kubelet ``delay`` seconds later — unless the host or the component
+        was crashed or restarted by someone else in between."""
+        self.record(f"{self.name} exited: {reason}", kind="component", exited=reason)
+        self.stop()
+
+        def restart_later():
+            yield self.env.timeout(delay)
+            if not self.up and self.sim.network.is_up(self.name):
+                self.record(f"{self.name} restarted by kubelet", restarted=True)
+                self.start()
+
+        self.env.process(restart_later())
 
     def run(self, generator: Generator) -> simpy.Process:
         """Start a process that dies quietly when the component crashes."""

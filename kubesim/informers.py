@@ -13,6 +13,7 @@ from typing import Callable, Optional
 
 import simpy
 
+from .client import HTTP2_PING_TIMEOUT, HTTP2_READ_IDLE_TIMEOUT
 from .errors import StatusError
 
 
@@ -85,18 +86,36 @@ class Informer:
             # client-go's reflector ends each watch after a random 5–10 minutes and
             # starts a new one, so a stream that silently stalled is replaced.
             deadline = env.timeout(300 * (1 + rng.random()))
+            # A watch on a host that died (or was cut off) gets no reset: the HTTP/2 health
+            # check notices the silence and drops the connection, and the reflector re-lists.
+            idle = env.timeout(HTTP2_READ_IDLE_TIMEOUT)
+            last_heard = env.now
+            get = watch.events.get()
             while True:
-                get = watch.events.get()
-                result = yield get | deadline
-                if get not in result:
-                    get.cancel()
-                    self.client.stop_watch(watch)
-                    break
-                event, obj = result[get]
-                if event in ("CLOSED", "ERROR"):
-                    yield env.timeout(0.2 * (1 + rng.random()))
-                    break
-                self._apply(event, obj)
+                result = yield get | deadline | idle
+                if get in result:
+                    event, obj = result[get]
+                    if event in ("CLOSED", "ERROR"):
+                        yield env.timeout(0.2 * (1 + rng.random()))
+                        break
+                    self._apply(event, obj)
+                    get = watch.events.get()
+                    last_heard = env.now
+                    continue
+                if deadline not in result:
+                    quiet = env.now - last_heard
+                    if HTTP2_READ_IDLE_TIMEOUT - quiet > 1e-6:   # heard from it since: re-arm
+                        idle = env.timeout(HTTP2_READ_IDLE_TIMEOUT - quiet)
+                        continue
+                    if self.client.answers_ping(watch):         # PING answered
+                        idle = env.timeout(HTTP2_READ_IDLE_TIMEOUT)
+                        last_heard = env.now
+                        continue
+                if deadline not in result:
+                    yield env.timeout(HTTP2_PING_TIMEOUT)            # PING unanswered
+                get.cancel()
+                self.client.stop_watch(watch)
+                break
 
     def _replace(self, items: list[dict]) -> None:
         fresh = {key_of(o): o for o in items}

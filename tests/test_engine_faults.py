@@ -79,3 +79,30 @@ def test_partition_drops_messages_between_groups():
     c.run(15)
     late = c.trace.filter(kind="message", source="kubelet-worker-1", since=c.now - 12)
     assert any("arrive" in r.ref for r in late)
+
+
+def test_watches_on_a_dead_api_server_host_are_noticed_by_the_http2_health_check():
+    """A host that dies resets no connection: every kubelet watching through its API server
+    hears nothing.  The client's HTTP/2 health check (PING after 30 s of silence, dropped 15 s
+    later) ends such a watch and the reflector re-lists through a live replica, so a Pod
+    bound to any node starts within about a minute — not after the 5–10 minute watch timeout."""
+    c = kubesim.Cluster(seed=0, zones=3, nodes_per_zone=2, etcd_members=3, apiservers=3)
+    c.run(30)
+    c.crash("control-plane-1")
+    c.run(5)                       # etcd elects a new leader meanwhile
+    workers = [h for h in c.kubelets if h.startswith("worker-") and c.network.is_up(h)]
+    for host in workers:
+        c.apply(f"""\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: pinned-{host}
+spec:
+  nodeName: {host}
+  containers:
+  - name: web
+    image: nginx:1.25
+""")
+    c.run(70)
+    phases = {p["metadata"]["name"]: p["status"].get("phase") for p in c.list("Pod", "default")}
+    assert phases == {f"pinned-{h}": "Running" for h in workers}

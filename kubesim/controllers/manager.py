@@ -9,6 +9,7 @@ from ..client import APIClient
 from ..component import Component
 from ..events import EventRecorder
 from ..informers import Informer
+from ..leaderelection import LeaderElector
 from .clusterrole_aggregation import ClusterRoleAggregationController
 from .deployment import DeploymentController
 from .endpointslice import EndpointSliceController
@@ -26,8 +27,13 @@ DEFAULT_CONTROLLERS = (DeploymentController, ReplicaSetController, GarbageCollec
 class ControllerManager(Component):
     """Runs the controllers; ``extra_controllers`` lets a lesson add a learner's own."""
 
-    def __init__(self, sim, name: str, host: str, choose_server, controllers=DEFAULT_CONTROLLERS):
+    def __init__(self, sim, name: str, host: str, choose_server, controllers=DEFAULT_CONTROLLERS,
+                 leader_elect: bool = False):
         super().__init__(sim, name, host)
+        #: Several replicas (an HA control plane) take turns through the kube-system/
+        #: kube-controller-manager Lease; only the leader runs the controllers.
+        self.leader_elect = leader_elect
+        self.elector = None
         self.choose_server = choose_server
         self.controller_classes = list(controllers)
         self.client = APIClient(self, "system:kube-controller-manager", (), choose_server)
@@ -37,7 +43,7 @@ class ControllerManager(Component):
     def add_controller(self, cls) -> None:
         """Run controller class ``cls`` too (now, if the manager is running, and after restarts)."""
         self.controller_classes.append(cls)
-        if self.up:
+        if self.leading:
             controller = cls(self)
             self.controllers.append(controller)
             for inf in self.informers.values():
@@ -49,6 +55,22 @@ class ControllerManager(Component):
         super().start()
         self.client.reset()
         self.informers = {}
+        self.controllers = []
+        if self.leader_elect:
+            self.election_recorder = EventRecorder(self, self.client, "kube-controller-manager")
+            self.elector = LeaderElector(
+                self, "kube-controller-manager", on_started_leading=self._start_controllers,
+                on_stopped_leading=lambda: self.exit_and_restart("leaderelection lost"))
+            self.run(self.elector.run())
+        else:
+            self._start_controllers()
+
+    @property
+    def leading(self) -> bool:
+        """Whether this replica runs the controllers (always, without leader election)."""
+        return self.up and (not self.leader_elect or bool(self.elector and self.elector.leading))
+
+    def _start_controllers(self) -> None:
         self.controllers = [cls(self) for cls in self.controller_classes]
         for inf in self.informers.values():
             inf.start()

@@ -18,6 +18,8 @@ Source: k8s.io/kubernetes pkg/scheduler/scheduler.go, schedule_one.go, eventhand
 """
 from __future__ import annotations
 
+from typing import Optional
+
 from ..api import clock
 from ..api.podutil import set_condition
 from ..client import APIClient
@@ -25,6 +27,7 @@ from ..component import Component
 from ..errors import StatusError
 from ..events import EventRecorder
 from ..informers import Informer, key_of
+from ..leaderelection import LeaderElector
 from ..util import deep_copy
 from .cycle import schedule_one
 from .framework import NODE_ADD, NODE_UPDATE, POD_ADD, POD_DELETE, POD_UPDATE
@@ -44,8 +47,13 @@ class Scheduler(Component):
     KubeSchedulerConfiguration (YAML text or dict); None is the default profile.
     """
 
-    def __init__(self, sim, name: str, host: str, choose_server, profile=None):
+    def __init__(self, sim, name: str, host: str, choose_server, profile=None,
+                 leader_elect: bool = False):
         super().__init__(sim, name, host)
+        #: Several replicas (an HA control plane) take turns through the kube-system/
+        #: kube-scheduler Lease; the informers run on every replica, scheduling on the leader.
+        self.leader_elect = leader_elect
+        self.elector: Optional[LeaderElector] = None
         self.client = APIClient(self, "system:kube-scheduler", (), choose_server)
         self.profiles = {p.scheduler_name: p for p in as_profiles(profile)}
         self.profile = next(iter(self.profiles.values()))
@@ -74,7 +82,14 @@ class Scheduler(Component):
             self.snapshot.delete_object) for r in ("services", "replicasets", "namespaces")]
         for informer in [self.nodes, self.pods, *self.others]:
             informer.start()
-        self.run(self._loop())
+        if self.leader_elect:
+            self.election_recorder = self.recorder
+            self.elector = LeaderElector(
+                self, "kube-scheduler", on_started_leading=lambda: self.run(self._loop()),
+                on_stopped_leading=lambda: self.exit_and_restart("leaderelection lost"))
+            self.run(self.elector.run())
+        else:
+            self.run(self._loop())
 
     def on_message(self, src, msg) -> None:
         self.client.handle(msg)

@@ -128,8 +128,9 @@ def _place_control_plane(out: Layout, topo: Topology, bottom: float) -> float:
         out.pos[etcd[0]] = (w - 1.3, api_y)
     elif etcd:
         _ring(out, etcd, w - 1.3, top - 0.95)
-    out.pos.update({n: (1.7, top - 0.8) for n in by_role.pop("kube-controller-manager", [])})
-    out.pos.update({n: (1.7, bottom + 0.6) for n in by_role.pop("kube-scheduler", [])})
+    # One of each, or one per control-plane node (HA, leader-elected) side by side.
+    _row(out, by_role.pop("kube-controller-manager", []), 1.7, top - 0.8, 0.95)
+    _row(out, by_role.pop("kube-scheduler", []), 1.7, bottom + 0.6, 0.95)
     extras = [n for group in by_role.values() for n in group]      # coredns …
     for i, name in enumerate(extras):
         out.pos[name] = (w / 2 + 1.5 * (i + 1), top - 0.55)

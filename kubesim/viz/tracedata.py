@@ -78,6 +78,7 @@ _NODE_AGENT = re.compile(r"^(?P<agent>.+?)-(?P<node>control-plane(?:-\d+)?|worke
 
 def role(name: str) -> str:
     """A component's role without its instance suffix: ``kube-apiserver-2`` -> ``kube-apiserver``,
+    ``kube-scheduler-3`` -> ``kube-scheduler``,
     ``kubelet-worker-1`` -> ``kubelet``, ``kube-proxy-worker-1`` -> ``kube-proxy``,
     ``containerd-worker-1`` -> ``container runtime``."""
     if name.startswith("containerd-"):
@@ -85,7 +86,7 @@ def role(name: str) -> str:
     agent = _NODE_AGENT.match(name)
     if agent:
         return agent.group("agent")
-    for prefix in ("kube-apiserver", "etcd"):
+    for prefix in ("kube-apiserver", "etcd", "kube-controller-manager", "kube-scheduler"):
         if name == prefix or name.startswith(prefix + "-"):
             return prefix
     return name
