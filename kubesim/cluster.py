@@ -186,7 +186,8 @@ class Cluster:
             if not comp.up:
                 comp.start()
         self.trace.add(0.0, "fault", "cluster", "", "cluster started",
-                       nodes=list(self.kubelets), zones=self.zones)
+                       nodes=list(self.kubelets), zones=self.zones,
+                       host_zones={h: z for h, z in self.host_zone.items() if z})
 
     # ================================================================== building
     def _add_host(self, host: str, zone: str) -> None:
@@ -478,9 +479,10 @@ class Cluster:
         """Crash every node in ``zone`` (an availability-zone outage)."""
         if zone not in self.zones:
             raise UsageError(f'error: no zone "{zone}" (zones: {", ".join(self.zones)})')
-        for host, z in sorted(self.host_zone.items()):
-            if z == zone and host != "laptop":
-                self.crash(host)
+        hosts = [h for h, z in sorted(self.host_zone.items()) if z == zone and h != "laptop"]
+        self._fault(f"fail zone {zone}", target=zone, zone=zone, hosts=hosts)
+        for host in hosts:
+            self.crash(host)
 
     def __repr__(self) -> str:
         return (f"<kubesim.Cluster seed={self.seed} t={self.now:.3f}s nodes={len(self.kubelets)} "

@@ -98,3 +98,14 @@ def test_pod_deletion_cost_chooses_the_scale_down_victim():
     cheap = next(p for p in pods if p != default_victim)
     victim, _ = scale_down_victim(cheap)
     assert victim == cheap != default_victim
+
+
+def test_label_columns_show_a_label_per_column(cluster):
+    """``kubectl get -L key`` adds a column headed by the key's last segment in capitals;
+    keys may be comma-separated or repeated, and a missing label is an empty cell."""
+    out = cluster.kubectl("get nodes -L topology.kubernetes.io/zone,kubernetes.io/os -L team")
+    header = out.splitlines()[0].split()
+    assert header[-3:] == ["ZONE", "OS", "TEAM"]
+    row = next(line for line in out.splitlines() if line.startswith("worker-2"))
+    assert row.split()[-2:] == [cluster.get("Node", "worker-2")["metadata"]["labels"]
+                                ["topology.kubernetes.io/zone"], "linux"]

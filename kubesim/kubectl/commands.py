@@ -29,9 +29,11 @@ VALUE_FLAGS = {"-n": "namespace", "--namespace": "namespace", "-l": "selector",
                "--token": "token", "--subresource": "subresource", "--raw": "raw",
                "--verb": "verb", "--resource": "resource", "--resource-name": "resource_name",
                "--role": "role", "--clusterrole": "clusterrole", "--user": "user",
-               "--group": "group", "--serviceaccount": "serviceaccount", "--duration": "duration"}
+               "--group": "group", "--serviceaccount": "serviceaccount", "--duration": "duration",
+               "-L": "label_columns", "--label-columns": "label_columns"}
 #: Flags that may be repeated; their values are collected in a list.
-MULTI_FLAGS = {"as_group", "verb", "resource", "resource_name", "user", "group", "serviceaccount"}
+MULTI_FLAGS = {"as_group", "verb", "resource", "resource_name", "user", "group", "serviceaccount",
+               "label_columns"}
 BOOL_FLAGS = {"-A": "all_namespaces", "--all-namespaces": "all_namespaces",
               "--show-labels": "show_labels", "--no-headers": "no_headers", "--all": "all",
               "--force": "force", "--now": "now", "--wait": "wait",
@@ -215,7 +217,9 @@ def cmd_get(ctx: Ctx, words: list) -> str:
                                            all_namespaces=all_ns and rt.namespaced,
                                            show_labels=bool(flags.get("show_labels")),
                                            no_headers=bool(flags.get("no_headers")),
-                                           with_kind=multi))
+                                           with_kind=multi,
+                                           label_columns=[key for value in flags.get("label_columns", [])
+                                                          for key in value.split(",") if key]))
     if output in ("yaml", "json"):
         single = len(objects_out) == 1 and len(targets) == 1 and len(targets[0][1]) == 1
         if objects_out or not errors:

@@ -582,13 +582,17 @@ def _ordered(objects: Iterable[dict], keep_order: bool) -> list[dict]:
 
 def table_rows(rt, objects: Iterable[dict], now: float, *, wide: bool = False,
                all_namespaces: bool = False, show_labels: bool = False,
-               with_kind: bool = False, keep_order: bool = False) -> tuple[list[str], list[list[str]]]:
+               with_kind: bool = False, keep_order: bool = False,
+               label_columns: Iterable[str] = ()) -> tuple[list[str], list[list[str]]]:
     """The header and the cell texts of a ``kubectl get`` table (objects sorted as the API
-    server lists them, unless ``keep_order``)."""
+    server lists them, unless ``keep_order``).  ``label_columns`` (``-L``) adds one column per
+    label key, headed by the key's last path segment in capitals (formatLabelHeaders)."""
+    label_columns = list(label_columns)
     columns, row_fn = _TABLES.get(rt.kind, _DEFAULT_TABLE)
     shown = [i for i, c in enumerate(columns) if wide or c.priority == 0]
     with_namespace = all_namespaces and rt.namespaced
     header = (["NAMESPACE"] if with_namespace else []) + [columns[i].name.upper() for i in shown]
+    header += [key.split("/")[-1].upper() for key in label_columns]
     header += ["LABELS"] if show_labels else []
     rows = []
     for obj in _ordered(objects, keep_order):
@@ -599,6 +603,8 @@ def table_rows(rt, objects: Iterable[dict], now: float, *, wide: bool = False,
                     cells[i] = f"{kind_prefix(rt)}/{cells[i]}"
                     break
         row = ([_meta(obj).get("namespace", "")] if with_namespace else []) + [cells[i] for i in shown]
+        labels = _meta(obj).get("labels") or {}
+        row += [labels.get(key, "") for key in label_columns]
         row += [format_labels(_meta(obj).get("labels"))] if show_labels else []
         rows.append([_cell_text(cell) for cell in row])
     return header, rows
@@ -606,8 +612,9 @@ def table_rows(rt, objects: Iterable[dict], now: float, *, wide: bool = False,
 
 def print_table(rt, objects: list[dict], now: float, *, wide: bool = False, all_namespaces: bool = False,
                 show_labels: bool = False, no_headers: bool = False, with_kind: bool = False,
-                namespace: Optional[str] = "default", keep_order: bool = False) -> str:
-    """``kubectl get <kind>`` (``-o wide``, ``-A``, ``--show-labels``, ``--no-headers``,
+                namespace: Optional[str] = "default", keep_order: bool = False,
+                label_columns: Iterable[str] = ()) -> str:
+    """``kubectl get <kind>`` (``-o wide``, ``-A``, ``--show-labels``, ``-L``, ``--no-headers``,
     ``--show-kind``/several kinds via ``with_kind``) for objects of the ResourceType ``rt``.
 
     Returns the text kubectl writes to stdout, ending in a newline.  With no objects it
@@ -621,7 +628,8 @@ def print_table(rt, objects: list[dict], now: float, *, wide: bool = False, all_
         scoped = rt.namespaced and not all_namespaces
         return no_resources_message(namespace if scoped else None)
     header, rows = table_rows(rt, objects, now, wide=wide, all_namespaces=all_namespaces,
-                              show_labels=show_labels, with_kind=with_kind, keep_order=keep_order)
+                              show_labels=show_labels, with_kind=with_kind, keep_order=keep_order,
+                              label_columns=label_columns)
     lines = ([] if no_headers else [header]) + rows
     return formats.tabwrite_get("".join("\t".join(line) + "\n" for line in lines))
 

@@ -24,10 +24,10 @@ from typing import Iterable, Optional
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..api import clock, manifests
+from ..api import clock
 from ..checks import checking
 from ..cluster import Cluster
-from .common import apply_to_fresh_cluster
+from .common import apply_to_fresh_cluster, learner_deployment
 from ..controllers.node_lifecycle import NODE_MONITOR_GRACE_PERIOD
 from ..errors import KubesimError
 from ..kubelet.kubelet import BACKOFF_INITIAL, BACKOFF_MAX
@@ -787,15 +787,8 @@ def check_fast_failover(manifest: str):
     The check applies the manifest, crashes the node of one of the Pods and measures, from
     the trace, when all replicas are Running and Ready on healthy nodes again."""
     with checking("your checkout Deployment") as c:
-        if not isinstance(manifest, str) or not manifest.strip():
-            return c.check(False, "", "`checkout` should be the YAML text of the Deployment")
-        try:
-            docs = [d.obj for d in manifests.load(manifest)]
-        except KubesimError as err:
-            return c.check(False, "", f"the YAML does not parse:\n{err}")
-        deps = [d for d in docs if d.get("kind") == "Deployment"]
-        if len(deps) != 1 or deps[0].get("metadata", {}).get("name") != "checkout":
-            return c.check(False, "", "give one Deployment named checkout (start from the manifest above)")
+        if learner_deployment(c, manifest, "checkout", "checkout") is None:
+            return c
         cluster = Cluster(seed=0)
         try:
             cluster.apply(manifest)

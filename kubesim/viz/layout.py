@@ -128,9 +128,16 @@ def _place_control_plane(out: Layout, topo: Topology, bottom: float) -> float:
         out.pos[etcd[0]] = (w - 1.3, api_y)
     elif etcd:
         _ring(out, etcd, w - 1.3, top - 0.95)
-    # One of each, or one per control-plane node (HA, leader-elected) side by side.
-    _row(out, by_role.pop("kube-controller-manager", []), 1.7, top - 0.8, 0.95)
-    _row(out, by_role.pop("kube-scheduler", []), 1.7, bottom + 0.6, 0.95)
+    kcms, schedulers = by_role.pop("kube-controller-manager", []), by_role.pop("kube-scheduler", [])
+    if len(apis) > 1 and len(kcms) == len(apis) == len(schedulers):
+        # HA: one of each per control-plane node (leader-elected), stacked on its API server.
+        for api, kcm, scheduler in zip(apis, kcms, schedulers):
+            x = out.pos[api][0]
+            out.pos[kcm] = (x, api_y + 1.0)
+            out.pos[scheduler] = (x, api_y - 0.5)
+    else:
+        _row(out, kcms, 1.7, top - 0.8, 0.95)
+        _row(out, schedulers, 1.7, bottom + 0.6, 0.95)
     extras = [n for group in by_role.values() for n in group]      # coredns …
     for i, name in enumerate(extras):
         out.pos[name] = (w / 2 + 1.5 * (i + 1), top - 0.55)
