@@ -105,9 +105,14 @@ class APIClient:
     def get(self, resource, name, namespace=None, subresource=""):
         return self.request("get", resource, namespace, name, None, subresource)
 
-    def list(self, resource, namespace=None, label_selector=None, field_selector=None):
+    def list(self, resource, namespace=None, label_selector=None, field_selector=None,
+             resource_version: str = ""):
+        """List objects.  ``resource_version=""`` (kubectl's) asks for a *consistent* list: the
+        API server first reads etcd's current revision with a quorum read.  ``"0"`` (an
+        informer's first list) takes whatever the API server's watch cache holds."""
         return self.request("list", resource, namespace, None, None, "",
-                            labelSelector=label_selector, fieldSelector=field_selector)
+                            labelSelector=label_selector, fieldSelector=field_selector,
+                            resourceVersion=resource_version)
 
     def update(self, resource, body, subresource=""):
         meta = body["metadata"]

@@ -70,8 +70,11 @@ class Informer:
         backoff = 0.8
         while True:
             try:
+                # resourceVersion "0": served from the API server's watch cache, as
+                # client-go's reflector lists (no quorum read of etcd needed).
                 listing = yield self.client.list(self.resource, self.namespace,
-                                                 self.label_selector, self.field_selector)
+                                                 self.label_selector, self.field_selector,
+                                                 resource_version="0")
             except StatusError:
                 yield env.timeout(backoff * (1 + rng.random()))
                 backoff = min(backoff * 2, 30.0)

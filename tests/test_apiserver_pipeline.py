@@ -209,3 +209,23 @@ def test_admission_and_validation_refusals_are_traced(cluster):
     assert 'The Deployment "Bad_Name" is invalid' in str(err.value)
     stages = stages_of(cluster, "POST /apis/apps/v1/namespaces/default/deployments")
     assert stages[-2].startswith("mutating admission") and stages[-1] == "refused: Invalid"
+
+
+def test_a_consistent_list_needs_an_etcd_quorum_but_a_list_from_the_cache_does_not():
+    """kubectl lists without a resourceVersion: the API server first reads etcd's current
+    revision with a quorum read (ConsistentListFromCache). Informers list with
+    resourceVersion=0, which the watch cache answers as it is."""
+    c = kubesim.Cluster(seed=0, etcd_members=3)
+    c.apply(seed.DEPLOYMENT)
+    c.run(10)
+    before = c.now
+    assert "web-app-" in c.kubectl("get pods")
+    asked = [r for r in c.trace.filter(kind="message", source="kube-apiserver-1", since=before)
+             if r.summary == "Txn (current revision)"]
+    assert len(asked) == 1
+    c.crash("etcd-2")
+    c.crash("etcd-3")
+    c.run(3)
+    assert c.kubectl("get pods") == "Error from server: etcdserver: request timed out"
+    from_cache = c.call(c.client("admin").list("pods", namespace="default", resource_version="0"))
+    assert len(from_cache["items"]) == 3

@@ -30,6 +30,7 @@ from .registry import etcd_key, prepare_for_create, prepare_for_update
 from .watchcache import Change, WatchCache
 
 ETCD_TIMEOUT = 5.0          # seconds before a write without etcd's answer fails
+FRESH_CACHE_TIMEOUT = 3.0    # cacher waitUntilFreshAndBlock: how long a consistent list waits
 _BY_PLURAL = {rt.plural: rt for rt in RESOURCE_TYPES}
 _HTTP_VERB = {"create": "POST", "get": "GET", "list": "GET", "watch": "GET", "update": "PUT",
               "patch": "PATCH", "delete": "DELETE"}
@@ -142,7 +143,8 @@ class APIServer(Component):
         reply_ev = self.env.event()
         self._etcd_pending[msg["id"]] = reply_ev
         op = msg["op"]
-        summary = {"txn": "Txn " + ", ".join(o.key for o in msg.get("success", [])),
+        summary = {"txn": "Txn " + (", ".join(o.key for o in msg.get("success", []))
+                                    or "(current revision)"),
                    "range": f"Range {msg.get('prefix', '')}"}.get(op, op)
         self.send(self._etcd_member(), msg, summary, rpc="etcd")
         timeout = self.env.timeout(ETCD_TIMEOUT)
@@ -294,12 +296,23 @@ class APIServer(Component):
         return 200, obj
 
     def _list(self, req: dict, rt: ResourceType, stages: list):
+        if not (req.get("options") or {}).get("resourceVersion"):
+            # A consistent list (no resourceVersion, as kubectl sends). Served from the watch
+            # cache only after a quorum read of etcd's current revision, and once the cache
+            # has caught up with it (KEP-2340 ConsistentListFromCache, on by default since
+            # v1.31; waitUntilFreshAndBlock waits up to 3 s). Without a quorum it fails.
+            reply = yield from self._etcd({"op": "txn", "compares": [], "success": [],
+                                           "failure": []})
+            revision = reply["revision"]
+            stages.append(f"etcd: current revision {revision} (quorum read)")
+            deadline = self.env.now + FRESH_CACHE_TIMEOUT
+            while self.cache.revision < revision and self.env.now < deadline:
+                yield self.env.timeout(0.001)
         match = _matcher(req)
         items = [deep_copy(o) for _, o in sorted(self.cache.objects[rt.plural].items())
                  if match(o, req.get("namespace") if rt.namespaced else None)]
         return 200, {"apiVersion": rt.api_version, "kind": f"{rt.kind}List",
                      "metadata": {"resourceVersion": str(self.cache.revision)}, "items": items}
-        yield  # pragma: no cover - makes this a generator
 
     def _watch(self, req: dict, rt: ResourceType, stages: list):
         """Register a watcher and replay what it missed since its resourceVersion."""
