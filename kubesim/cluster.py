@@ -30,7 +30,7 @@ from .apiserver.authn import Authenticator
 from .apiserver.registry import etcd_key, etcd_prefix
 from .cni import CNIAgent
 from .client import APIClient
-from .component import Component, Sim
+from .component import Component, Sim, SimulationClock
 from .controllers import ControllerManager
 from .dns import CoreDNS
 from .errors import KubesimError, UsageError
@@ -75,7 +75,7 @@ class KubectlClient(Component):
                 return
 
 
-class Cluster:
+class Cluster(SimulationClock):
     """A simulated Kubernetes cluster (see the module docstring)."""
 
     def __init__(self, seed: int = 0, zones: int = 1, nodes_per_zone: int = 3,
@@ -253,34 +253,9 @@ class Cluster:
         return up[self._lb_next]
 
     # ================================================================== time
-    @property
-    def now(self) -> float:
-        """Simulated seconds since the cluster started."""
-        return self.env.now
-
-    @property
-    def trace(self) -> Trace:
-        return self.sim.trace
-
     def trace_digest(self) -> str:
         """A hash of the whole trace: equal seeds and actions give equal digests."""
         return self.trace.digest()
-
-    def run(self, seconds: float) -> "Cluster":
-        """Advance simulated time by ``seconds``."""
-        if seconds < 0:
-            raise ValueError("seconds must be >= 0")
-        self.env.run(until=self.env.now + seconds)
-        return self
-
-    def run_until(self, condition, timeout: float = 300.0, step: float = 0.5) -> bool:
-        """Run until ``condition(cluster)`` is true (checked every ``step`` s); False on timeout."""
-        deadline = self.env.now + timeout
-        while self.env.now < deadline:
-            if condition(self):
-                return True
-            self.run(min(step, deadline - self.env.now))
-        return bool(condition(self))
 
     def call(self, event):
         """Run the simulation until a client request finishes; return its value or raise."""

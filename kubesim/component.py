@@ -34,6 +34,44 @@ class Sim:
         return self.env.now
 
 
+class SimulationClock:
+    """``now``, ``trace``, ``run`` and ``run_until`` for a facade that owns ``self.sim``
+    (:class:`kubesim.Cluster`, :class:`kubesim.etcd.EtcdCluster`)."""
+
+    sim: Sim
+    #: ``run_until``'s defaults, in simulated seconds.
+    run_until_timeout = 300.0
+    run_until_step = 0.5
+
+    @property
+    def now(self) -> float:
+        """Simulated seconds since the start."""
+        return self.sim.env.now
+
+    @property
+    def trace(self) -> Trace:
+        return self.sim.trace
+
+    def run(self, seconds: float):
+        """Advance simulated time by ``seconds``."""
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        self.sim.env.run(until=self.sim.env.now + seconds)
+        return self
+
+    def run_until(self, condition, timeout: float | None = None, step: float | None = None) -> bool:
+        """Run until ``condition(self)`` holds, checked every ``step`` simulated seconds;
+        False when ``timeout`` seconds pass first (defaults: the class's ``run_until_*``)."""
+        timeout = self.run_until_timeout if timeout is None else timeout
+        step = self.run_until_step if step is None else step
+        deadline = self.now + timeout
+        while self.now < deadline - 1e-12:
+            if condition(self):
+                return True
+            self.run(min(step, deadline - self.now))
+        return bool(condition(self))
+
+
 class Component:
     """Base class: subclasses implement :meth:`start` and :meth:`on_message`."""
 

@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable, Optional
 
 import simpy
 
-from ..component import Component, Sim
+from ..component import Component, Sim, SimulationClock
 from ..network import Network
 from ..rand import component_rng
 from ..trace import Trace
@@ -131,8 +131,11 @@ class Snapshot:
                 f"{len(self.store.kv)} keys>")
 
 
-class EtcdCluster:
+class EtcdCluster(SimulationClock):
     """A cluster of etcd members (see the module docstring)."""
+
+    run_until_timeout = 30.0
+    run_until_step = 0.05
 
     def __init__(self, env: Optional[simpy.Environment] = None, members: int = 3, seed: int = 0,
                  heartbeat_ms: float = 100, election_timeout_ms: Any = (1000, 2000),
@@ -172,29 +175,6 @@ class EtcdCluster:
             first._after()
 
     # ------------------------------------------------------------------ time
-    @property
-    def now(self) -> float:
-        return self.env.now
-
-    @property
-    def trace(self) -> Trace:
-        return self.sim.trace
-
-    def run(self, seconds: float) -> "EtcdCluster":
-        """Advance simulated time by ``seconds``."""
-        self.env.run(until=self.env.now + seconds)
-        return self
-
-    def run_until(self, condition: Callable[["EtcdCluster"], bool], timeout: float = 30.0,
-                  step: float = 0.05) -> bool:
-        """Run until ``condition(self)`` holds (checked every ``step`` s); False on timeout."""
-        deadline = self.env.now + timeout
-        while self.env.now < deadline - 1e-12:
-            if condition(self):
-                return True
-            self.run(min(step, deadline - self.env.now))
-        return bool(condition(self))
-
     def call(self, event: simpy.Event) -> Any:
         """Run until ``event`` (from :meth:`put`, :meth:`get` …) is done: its value, or raise."""
         while not event.processed:

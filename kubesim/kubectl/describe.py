@@ -30,7 +30,7 @@ from ..api.quantity import Quantity, parse_quantity
 from ..api.selectors import selector_to_string
 from . import formats
 from .formats import format_labels, rfc1123z, since
-from .printers import node_roles
+from .printers import _meta, _spec, _status, node_roles
 
 # --------------------------------------------------------------------------------------------
 # Writer
@@ -57,18 +57,6 @@ class _Writer:
 
     def render(self) -> str:
         return "".join(formats.tabwrite_describe("".join(seg)) for seg in self._segments)
-
-
-def _meta(obj: dict) -> dict:
-    return obj.get("metadata") or {}
-
-
-def _spec(obj: dict) -> dict:
-    return obj.get("spec") or {}
-
-
-def _status(obj: dict) -> dict:
-    return obj.get("status") or {}
 
 
 def _bool(value: Any) -> str:

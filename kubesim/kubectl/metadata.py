@@ -38,41 +38,39 @@ def split_resources_and_pairs(words: list, command: str) -> tuple[list, list]:
 
 def parse_label_changes(pairs: list) -> tuple[dict, list]:
     """label.go parseLabels: ``key=value`` (one ``=``, a valid label value) or ``key-``."""
-    labels, remove = {}, []
-    for spec in pairs:
-        if "=" in spec:
-            parts = spec.split("=")
-            if len(parts) != 2:
-                raise UsageError(f"error: invalid label spec: {spec}")
-            errs = is_valid_label_value(parts[1])
-            if errs:
-                raise UsageError(f'error: invalid label value: "{spec}": {";".join(errs)}')
-            labels[parts[0]] = parts[1]
-        elif spec.endswith("-"):
-            remove.append(spec[:-1])
-        else:
-            raise UsageError(f"error: unknown label spec: {spec}")
-    if any(key in labels for key in remove):
-        raise UsageError("error: can not both modify and remove a label in the same command")
-    return labels, remove
+    def pair(spec: str) -> tuple[str, str]:
+        parts = spec.split("=")
+        if len(parts) != 2:
+            raise UsageError(f"error: invalid label spec: {spec}")
+        errs = is_valid_label_value(parts[1])
+        if errs:
+            raise UsageError(f'error: invalid label value: "{spec}": {";".join(errs)}')
+        return parts[0], parts[1]
+    return _parse_changes(pairs, pair, "a label")
 
 
 def parse_annotation_changes(pairs: list) -> tuple[dict, list]:
     """annotate.go parseAnnotations: ``key=value`` (the value may hold ``=``) or ``key-``."""
-    annotations, remove = {}, []
+    def pair(spec: str) -> tuple[str, str]:
+        key, _, value = spec.partition("=")
+        if not key:
+            raise UsageError(f"error: invalid annotation format: {spec}")
+        return key, value
+    return _parse_changes(pairs, pair, "an annotation")
+
+
+def _parse_changes(pairs: list, pair, noun: str) -> tuple[dict, list]:
+    """Split :func:`split_resources_and_pairs`' pairs into new values and keys to remove."""
+    new, remove = {}, []
     for spec in pairs:
         if "=" in spec:
-            key, _, value = spec.partition("=")
-            if not key:
-                raise UsageError(f"error: invalid annotation format: {spec}")
-            annotations[key] = value
-        elif spec.endswith("-"):
+            key, value = pair(spec)
+            new[key] = value
+        else:                                   # "key-"
             remove.append(spec[:-1])
-        else:
-            raise UsageError(f"error: invalid annotation format: {spec}")
-    if any(key in annotations for key in remove):
-        raise UsageError("error: can not both modify and remove an annotation in the same command")
-    return annotations, remove
+    if any(key in new for key in remove):
+        raise UsageError(f"error: can not both modify and remove {noun} in the same command")
+    return new, remove
 
 
 def label(ctx, words: list) -> str:

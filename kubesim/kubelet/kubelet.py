@@ -56,6 +56,7 @@ def restart_backoff_steps(previous: tuple[int, float] | None, finished_at: float
         return 0
     return steps
 
+
 class Kubelet(Component):
     """kubelet on one node; ``node_spec`` describes the machine it runs on."""
 

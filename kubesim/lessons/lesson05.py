@@ -215,6 +215,20 @@ def _time_frames(start: float, end: float, frames: int) -> list[float]:
     return [start + (end - start) * (k + 1) / frames for k in range(frames)]
 
 
+def _animate_step_lines(fig: go.Figure, lines: list[tuple[list, list]], start: float, end: float,
+                        frames: int, ymax: float, height: int) -> None:
+    """Frames that draw the figure's first ``len(lines)`` step lines up to time t, with its
+    next trace as the "now" cursor, and a ▶ player under the time axis."""
+    times = _time_frames(start, end, frames)
+    frame_list = []
+    for k, t in enumerate(times):
+        data = [go.Scatter(x=_upto(xs, ys, t)[0], y=_upto(xs, ys, t)[1]) for xs, ys in lines]
+        data.append(go.Scatter(x=[t, t], y=[0, ymax]))
+        frame_list.append(go.Frame(name=str(k), data=data, traces=list(range(len(lines) + 1))))
+    add_player(fig, frame_list, [f"t = {t:.2f} s" for t in times], duration=120)
+    _player_below_axis(fig, height)
+
+
 # ====================================================================== desired vs actual
 def desired_vs_actual(trace_or_cluster, deployment: str = "web-app", namespace: str = "default",
                       start: float = 0.0, end: Optional[float] = None, frames: int = 60,
@@ -245,14 +259,7 @@ def desired_vs_actual(trace_or_cluster, deployment: str = "web-app", namespace: 
                       margin=dict(t=80, b=90))
     fig.update_xaxes(title="simulated time (s)", range=[start, end + 0.02 * (end - start)])
     fig.update_yaxes(title="count", range=[-0.3, ymax], dtick=1 if ymax <= 16 else 2)
-    times = _time_frames(start, end, frames)
-    frame_list = []
-    for k, t in enumerate(times):
-        data = [go.Scatter(x=_upto(xs, ys, t)[0], y=_upto(xs, ys, t)[1]) for xs, ys in series]
-        data.append(go.Scatter(x=[t, t], y=[0, ymax]))
-        frame_list.append(go.Frame(name=str(k), data=data, traces=list(range(len(series) + 1))))
-    add_player(fig, frame_list, [f"t = {t:.2f} s" for t in times], duration=120)
-    _player_below_axis(fig, 430)
+    _animate_step_lines(fig, series, start, end, frames, ymax, 430)
     return fig
 
 
@@ -510,14 +517,7 @@ def rollout_figure(trace_or_cluster, start: float, end: Optional[float] = None,
                       margin=dict(t=100, b=90))
     fig.update_xaxes(title="simulated time (s)", range=[start, end])
     fig.update_yaxes(title="Pods", range=[-0.3, ymax], dtick=1 if ymax <= 16 else 2)
-    times = _time_frames(start, end, frames)
-    frame_list = []
-    for k, t in enumerate(times):
-        data = [go.Scatter(x=_upto(x, y, t)[0], y=_upto(x, y, t)[1]) for x, y in lines]
-        data.append(go.Scatter(x=[t, t], y=[0, ymax]))
-        frame_list.append(go.Frame(name=str(k), data=data, traces=list(range(len(lines) + 1))))
-    add_player(fig, frame_list, [f"t = {t:.2f} s" for t in times], duration=120)
-    _player_below_axis(fig, 480)
+    _animate_step_lines(fig, lines, start, end, frames, ymax, 480)
     return fig
 
 

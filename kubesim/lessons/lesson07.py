@@ -278,19 +278,30 @@ def _apply(c: Cluster, manifest: str, check) -> bool:
         return False
 
 
+def _learner_service(c, manifest, variable: str, settle: float):
+    """Apply a learner's ``web-service`` to the web story without a Service and let it settle
+    ``settle`` seconds: ``(cluster, service)``, or None after a ❌ line."""
+    if not isinstance(manifest, str) or not manifest.strip():
+        c.check(False, "", f"`{variable}` should be the YAML text of a Service")
+        return None
+    cluster = web_story(service="")
+    if not _apply(cluster, manifest, c):
+        return None
+    cluster.run(settle)
+    svc = cluster.get("Service", "web-service")
+    if not c.check(svc is not None, "there is a Service named web-service",
+                   "keep `metadata.name: web-service` — clients use that DNS name"):
+        return None
+    return cluster, svc
+
+
 def check_selector_fix(manifest: str):
     """Exercise (a): the fixed ``web-service`` has endpoints and answers."""
     with checking("your fixed web-service") as c:
-        if not isinstance(manifest, str) or not manifest.strip():
-            return c.check(False, "", "`fixed_service` should be the YAML text of a Service")
-        cluster = web_story(service="")
-        if not _apply(cluster, manifest, c):
+        found = _learner_service(c, manifest, "fixed_service", settle=5)
+        if found is None:
             return c
-        cluster.run(5)
-        svc = cluster.get("Service", "web-service")
-        if not c.check(svc is not None, "there is a Service named web-service",
-                       "keep `metadata.name: web-service` — clients use that DNS name"):
-            return c
+        cluster, _ = found
         slices = cluster.list("EndpointSlice", "default", selector="kubernetes.io/service-name=web-service")
         addresses = [a for s in slices for e in s.get("endpoints") or [] for a in e["addresses"]]
         if not c.check(len(addresses) == 3, "its EndpointSlice lists the 3 web-app Pods",
@@ -307,16 +318,10 @@ def check_selector_fix(manifest: str):
 def check_affinity(manifest: str, requests: int = 20):
     """Exercise (b): with ``sessionAffinity: ClientIP`` one client always reaches one Pod."""
     with checking("your sticky web-service") as c:
-        if not isinstance(manifest, str) or not manifest.strip():
-            return c.check(False, "", "`sticky_service` should be the YAML text of a Service")
-        cluster = web_story(service="")
-        if not _apply(cluster, manifest, c):
+        found = _learner_service(c, manifest, "sticky_service", settle=3)
+        if found is None:
             return c
-        cluster.run(3)
-        svc = cluster.get("Service", "web-service")
-        if not c.check(svc is not None, "there is a Service named web-service",
-                       "keep `metadata.name: web-service`"):
-            return c
+        cluster, svc = found
         if not c.check(svc["spec"].get("sessionAffinity") == "ClientIP",
                        "spec.sessionAffinity is ClientIP",
                        f"spec.sessionAffinity is {svc['spec'].get('sessionAffinity')!r}: set it to ClientIP"):
